@@ -1,0 +1,3 @@
+from systemprompt_analytics.cli.app import main
+
+main()

@@ -1,0 +1,232 @@
+"""Settings, read from ``SP_ANALYTICS_*`` environment variables and an optional TOML file.
+
+Precedence, highest first: explicit overrides (CLI flags) > environment > config file > defaults.
+The config file is ``$SP_ANALYTICS_CONFIG`` if set, else ``./sp-analytics.toml`` if it exists.
+Keys in the file are the setting names in lower case without the prefix (``database_url = ...``).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from ipaddress import IPv4Network, IPv6Network, ip_network
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+from systemprompt_analytics.errors import ConfigError
+
+ENV_PREFIX = "SP_ANALYTICS_"
+DEFAULT_CONFIG_FILE = Path("sp-analytics.toml")
+SECRET_KEY_FILE = "secret_key"
+
+PrivacyMode = Literal["off", "truncate", "drop"]
+IPNetwork = IPv4Network | IPv6Network
+
+
+def _default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "systemprompt-analytics"
+
+
+class Settings(BaseSettings):
+    """Every setting of systemprompt-analytics. See docs/configuration.md."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        extra="forbid",
+        validate_default=True,
+        case_sensitive=False,
+    )
+
+    database_url: str = Field(
+        default="sqlite:///./analytics.db",
+        description="SQLAlchemy URL: sqlite:///PATH or postgresql://USER@HOST/DB",
+    )
+    redis_url: str | None = Field(
+        default=None,
+        description="redis://HOST:PORT/DB for shared throttle and rate-limit state",
+    )
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Key for signed cookies and fingerprint hashes; generated once if unset",
+    )
+    api_token: SecretStr | None = Field(
+        default=None, description="Bearer token for the ingestion and stats API"
+    )
+    data_dir: Path = Field(
+        default_factory=_default_data_dir,
+        description="Where the generated secret key is kept",
+    )
+    geoip_db: Path | None = Field(
+        default=None, description="Path to a MaxMind/DB-IP .mmdb city or country database"
+    )
+    trusted_proxies: Annotated[list[IPNetwork], NoDecode] = Field(
+        default_factory=list,
+        description="Comma-separated CIDRs whose X-Forwarded-For headers are believed",
+    )
+    session_timeout_minutes: int = Field(
+        default=30, ge=1, le=24 * 60, description="Idle minutes after which a session ends"
+    )
+    session_max_hours: int = Field(
+        default=24, ge=1, le=24 * 7, description="Hard cap on one session's length"
+    )
+    privacy_mode: PrivacyMode = Field(
+        default="off",
+        description="off: store IPs; truncate: store /24 (IPv4) or /48 (IPv6); drop: store none",
+    )
+    log_level: Literal["debug", "info", "warning", "error"] = Field(
+        default="info", description="Log verbosity"
+    )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings)
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: str) -> str:
+        scheme = value.split("://", 1)[0].split("+", 1)[0].lower() if "://" in value else ""
+        if scheme not in {"sqlite", "postgresql", "postgres"}:
+            raise ValueError("must be a sqlite:///PATH or postgresql://USER@HOST:PORT/DB URL")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _check_redis_url(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must start with redis://, rediss:// or unix://")
+        return value or None
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            items = [part.strip() for part in value.split(",") if part.strip()]
+            try:
+                return [ip_network(item, strict=False) for item in items]
+            except ValueError as exc:
+                raise ValueError(
+                    f"must be comma-separated IP addresses or CIDRs (e.g. 10.0.0.0/8,::1): {exc}"
+                ) from exc
+        return value
+
+    @field_validator("geoip_db")
+    @classmethod
+    def _check_geoip_file(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"no such file: {value}")
+        return value
+
+    def resolve_secret_key(self) -> str:
+        """The configured secret key, or the one generated once and kept in ``data_dir``."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        return load_or_create_secret(self.data_dir / SECRET_KEY_FILE)
+
+
+def load_or_create_secret(path: Path) -> str:
+    """Read the secret kept at ``path``, creating it (mode 0600) if it does not exist yet.
+
+    ``O_EXCL`` makes creation safe when several processes start at once: one writes, the
+    others read what it wrote.
+    """
+    if path.is_file():
+        return path.read_text(encoding="utf-8").strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(32)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text(encoding="utf-8").strip()
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(key + "\n")
+    return key
+
+
+def config_file_path() -> Path | None:
+    """The config file in effect: ``$SP_ANALYTICS_CONFIG``, else ``./sp-analytics.toml``."""
+    explicit = os.environ.get(f"{ENV_PREFIX}CONFIG")
+    if explicit:
+        return Path(explicit)
+    return DEFAULT_CONFIG_FILE if DEFAULT_CONFIG_FILE.is_file() else None
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{ENV_PREFIX}CONFIG", f"no such file: {path}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(str(path), f"not valid TOML: {exc}") from exc
+    known = set(Settings.model_fields)
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ConfigError(
+            str(path),
+            f"unknown setting(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}",
+        )
+    return data
+
+
+def env_name(field: str) -> str:
+    return f"{ENV_PREFIX}{field.upper()}"
+
+
+def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
+    """Build the effective settings, raising :class:`ConfigError` naming every bad value."""
+    path = config_file or config_file_path()
+    file_values = read_config_file(path) if path else {}
+    env_fields = {name for name in Settings.model_fields if env_name(name) in os.environ}
+    # Environment beats the file: only pass file values the environment does not set.
+    init_values = {k: v for k, v in file_values.items() if k not in env_fields}
+    init_values.update({k: v for k, v in overrides.items() if v is not None})
+    try:
+        return Settings(**init_values)
+    except ValidationError as exc:
+        raise _config_error(exc) from None
+
+
+def _config_error(exc: ValidationError) -> ConfigError:
+    problems = []
+    for error in exc.errors():
+        field = str(error["loc"][0]) if error["loc"] else "settings"
+        problems.append(f"{env_name(field)}: {_accepted(field, error['msg'])}")
+    first = problems[0].split(": ", 1)
+    return ConfigError(first[0], "; ".join([first[1], *problems[1:]]))
+
+
+def _accepted(field: str, message: str) -> str:
+    info = Settings.model_fields.get(field)
+    hint = info.description if info is not None else None
+    return f"{message} (accepted: {hint})" if hint else message
+
+
+def setting_sources(config_file: Path | None = None) -> dict[str, str]:
+    """Where each setting's value comes from: ``env``, ``file`` or ``default``."""
+    path = config_file or config_file_path()
+    file_values = read_config_file(path) if path else {}
+    sources = {}
+    for name in Settings.model_fields:
+        if env_name(name) in os.environ:
+            sources[name] = "env"
+        elif name in file_values:
+            sources[name] = f"file ({path})"
+        else:
+            sources[name] = "default"
+    return sources

@@ -1,0 +1,488 @@
+"""The whole data model as SQLAlchemy Core tables.
+
+The Alembic migrations are the truth about what is in a database; a test compares the
+migrated schema with these tables on SQLite and PostgreSQL so the two never drift.
+
+Conventions: timestamps are UTC (:class:`UTCDateTime`), windows are half-open, money is
+integer microdollars (1 USD = 1,000,000), ids of host-reported facts are the host's strings.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    false,
+    text,
+    true,
+)
+
+from systemprompt_analytics.storage.types import BigIntPK, JSONType, UTCDateTime
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def _flag(name: str) -> Column[bool]:
+    return Column(name, Boolean, nullable=False, server_default=false())
+
+
+def _counter(name: str) -> Column[int]:
+    return Column(name, BigInteger, nullable=False, server_default=text("0"))
+
+
+# --------------------------------------------------------------------------------------
+# Key/value facts about this database (e.g. that it holds demo data).
+# --------------------------------------------------------------------------------------
+analytics_meta = Table(
+    "analytics_meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# --------------------------------------------------------------------------------------
+# Users the host reports (identify); anonymous users have no registration.
+# --------------------------------------------------------------------------------------
+users = Table(
+    "users",
+    metadata,
+    Column("id", String(128), primary_key=True),
+    Column("is_anonymous", Boolean, nullable=False, server_default=false()),
+    Column("display_name", String(256)),
+    Column("email", String(320)),
+    Column("traits", JSONType),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("registered_at", UTCDateTime),
+    Column("last_seen_at", UTCDateTime),
+    Index("ix_users_created_at", "created_at"),
+    Index("ix_users_last_seen_at", "last_seen_at"),
+)
+
+# --------------------------------------------------------------------------------------
+# Sessions: one visit (web) or one client session (api, cli, mcp, ...).
+# --------------------------------------------------------------------------------------
+SESSION_SOURCES = ("web", "api", "cli", "mcp", "oauth", "bridge", "unknown")
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", String(64), primary_key=True),  # sess_<uuid>
+    # user_id is not a foreign key: hosts report users after the sessions that create them.
+    Column("user_id", String(128)),
+    # visitor_hash counts visitors (cookie visitor id, or a daily-salted hash in privacy
+    # mode); fingerprint_hash is the stable keyed hash that reputation is tracked under.
+    Column("visitor_hash", String(64)),
+    Column("fingerprint_hash", String(64)),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("last_activity_at", UTCDateTime, nullable=False),
+    Column("ended_at", UTCDateTime),
+    Column("duration_seconds", Integer),
+    Column("source", String(16), nullable=False, server_default="web"),
+    Column("ip", String(45)),
+    Column("user_agent", Text),
+    Column("device_type", String(16)),
+    Column("browser", String(64)),
+    Column("browser_version", String(32)),
+    Column("os", String(64)),
+    Column("os_version", String(32)),
+    Column("country", String(2)),
+    Column("region", String(128)),
+    Column("city", String(128)),
+    Column("locale", String(35)),
+    Column("referrer_url", Text),
+    Column("referrer_source", String(255)),
+    Column("channel", String(16)),
+    Column("landing_page", Text),
+    Column("entry_url", Text),
+    Column("utm_source", String(255)),
+    Column("utm_medium", String(255)),
+    Column("utm_campaign", String(255)),
+    Column("utm_content", String(255)),
+    Column("utm_term", String(255)),
+    _counter("request_count"),
+    _counter("page_view_count"),
+    _counter("event_count"),
+    _counter("error_count"),
+    _counter("task_count"),
+    _counter("message_count"),
+    _counter("ai_request_count"),
+    _counter("total_tokens"),
+    _counter("cost_microdollars"),
+    _flag("is_bot"),
+    _flag("is_ai_crawler"),
+    _flag("is_scanner"),
+    _flag("is_behavioral_bot"),
+    _flag("is_datacenter"),
+    Column("bot_name", String(128)),
+    Column("bot_category", String(32)),
+    Column("bot_reason", Text),
+    Column("behavioral_score", SmallInteger, nullable=False, server_default=text("0")),
+    Column("behavioral_signals", JSONType),
+    Column("throttle_level", SmallInteger, nullable=False, server_default=text("0")),
+    Column("converted_at", UTCDateTime),
+    Column("revoked_at", UTCDateTime),
+    CheckConstraint(
+        "source IN ('web','api','cli','mcp','oauth','bridge','unknown')", name="source"
+    ),
+    CheckConstraint("throttle_level BETWEEN 0 AND 3", name="throttle_level"),
+    Index("ix_sessions_started_at", "started_at"),
+    Index("ix_sessions_last_activity_at", "last_activity_at"),
+    Index("ix_sessions_user_id", "user_id"),
+    Index("ix_sessions_visitor_hash", "visitor_hash"),
+    Index("ix_sessions_fingerprint_hash", "fingerprint_hash", "started_at"),
+    Index("ix_sessions_ended_at", "ended_at"),
+)
+
+# --------------------------------------------------------------------------------------
+# Events. Append-only, written in batches; candidates for time partitioning later.
+# --------------------------------------------------------------------------------------
+_session_fk = {"ondelete": "CASCADE"}
+
+request_events = Table(
+    "request_events",
+    metadata,
+    Column("id", BigIntPK, primary_key=True, autoincrement=True),
+    Column("occurred_at", UTCDateTime, nullable=False),
+    Column("session_id", String(64), ForeignKey("sessions.id", **_session_fk), nullable=False),
+    Column("method", String(10), nullable=False),
+    Column("path", Text, nullable=False),
+    Column("status_code", SmallInteger, nullable=False),
+    Column("latency_ms", Float),
+    Column("kind", String(16), nullable=False),  # page, api, asset, beacon, health
+    Column("response_bytes", BigInteger),
+    _flag("is_bot"),
+    _flag("is_ai_crawler"),
+    _flag("is_scanner"),
+    Index("ix_request_events_occurred_at", "occurred_at"),
+    Index("ix_request_events_session_id", "session_id", "occurred_at"),
+    Index("ix_request_events_kind_occurred_at", "kind", "occurred_at"),
+)
+
+client_events = Table(
+    "client_events",
+    metadata,
+    Column("id", BigIntPK, primary_key=True, autoincrement=True),
+    # Set by the tracker; unique so a retried batch stores nothing twice.
+    Column("client_event_id", String(64), unique=True),
+    Column("session_id", String(64), ForeignKey("sessions.id", **_session_fk), nullable=False),
+    Column("occurred_at", UTCDateTime, nullable=False),
+    Column("received_at", UTCDateTime, nullable=False),
+    Column("event_type", String(16), nullable=False),  # page_view, link_click, scroll, ...
+    Column("name", String(128)),
+    Column("path", Text),
+    Column("target_url", Text),
+    Column("properties", JSONType),
+    Column("schema_version", SmallInteger, nullable=False, server_default=text("1")),
+    Index("ix_client_events_occurred_at", "occurred_at"),
+    Index("ix_client_events_session_id", "session_id", "occurred_at"),
+    Index("ix_client_events_type_occurred_at", "event_type", "occurred_at"),
+)
+
+engagement_events = Table(
+    "engagement_events",
+    metadata,
+    Column("id", BigIntPK, primary_key=True, autoincrement=True),
+    Column("client_event_id", String(64), unique=True),
+    Column("session_id", String(64), ForeignKey("sessions.id", **_session_fk), nullable=False),
+    Column("occurred_at", UTCDateTime, nullable=False),
+    Column("path", Text, nullable=False),
+    Column("time_on_page_ms", BigInteger, nullable=False, server_default=text("0")),
+    Column("visible_time_ms", BigInteger, nullable=False, server_default=text("0")),
+    # engaged = visible and focused; the "time on page" definition uses this one.
+    Column("engaged_time_ms", BigInteger, nullable=False, server_default=text("0")),
+    Column("max_scroll_depth", SmallInteger, nullable=False, server_default=text("0")),
+    Column("click_count", Integer, nullable=False, server_default=text("0")),
+    Column("rage_click_count", Integer, nullable=False, server_default=text("0")),
+    Column("dead_click_count", Integer, nullable=False, server_default=text("0")),
+    Column("time_to_first_interaction_ms", BigInteger),
+    Column("reading_pattern", String(16)),  # bounce, skim, scan, read, engaged
+    CheckConstraint("max_scroll_depth BETWEEN 0 AND 100", name="max_scroll_depth"),
+    Index("ix_engagement_events_occurred_at", "occurred_at"),
+    Index("ix_engagement_events_session_id", "session_id"),
+    Index("ix_engagement_events_path_occurred_at", "path", "occurred_at"),
+)
+
+# --------------------------------------------------------------------------------------
+# Bot defence.
+# --------------------------------------------------------------------------------------
+fingerprint_reputation = Table(
+    "fingerprint_reputation",
+    metadata,
+    Column("fingerprint_hash", String(64), primary_key=True),
+    Column("first_seen_at", UTCDateTime, nullable=False),
+    Column("last_seen_at", UTCDateTime, nullable=False),
+    _counter("session_count"),
+    _counter("request_count"),
+    Column("requests_last_hour", Integer, nullable=False, server_default=text("0")),
+    Column("peak_requests_per_minute", Integer, nullable=False, server_default=text("0")),
+    Column("sustained_high_velocity_minutes", Integer, nullable=False, server_default=text("0")),
+    _flag("is_flagged"),
+    Column("flag_reason", String(64)),
+    Column("reputation_score", SmallInteger, nullable=False, server_default=text("50")),
+    Column("abuse_incidents", Integer, nullable=False, server_default=text("0")),
+    Column("last_incident_at", UTCDateTime),
+    Column("associated_user_ids", JSONType),
+    Column("last_user_agent", Text),
+    Column("updated_at", UTCDateTime, nullable=False),
+    CheckConstraint("reputation_score BETWEEN 0 AND 100", name="reputation_score"),
+    Index("ix_fingerprint_reputation_score", "reputation_score"),
+    Index("ix_fingerprint_reputation_last_seen_at", "last_seen_at"),
+)
+
+# --------------------------------------------------------------------------------------
+# Funnels.
+# --------------------------------------------------------------------------------------
+funnels = Table(
+    "funnels",
+    metadata,
+    Column("id", BigIntPK, primary_key=True, autoincrement=True),
+    Column("name", String(128), nullable=False, unique=True),
+    Column("description", Text),
+    Column("mode", String(16), nullable=False, server_default="ordered"),
+    Column("unit", String(16), nullable=False, server_default="session"),
+    Column("window_seconds", Integer, nullable=False, server_default=text("86400")),
+    Column("is_active", Boolean, nullable=False, server_default=true()),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    CheckConstraint("mode IN ('ordered','strict')", name="mode"),
+    CheckConstraint("unit IN ('session','visitor')", name="unit"),
+)
+
+funnel_steps = Table(
+    "funnel_steps",
+    metadata,
+    Column("id", BigIntPK, primary_key=True, autoincrement=True),
+    Column("funnel_id", BigInteger, ForeignKey("funnels.id", ondelete="CASCADE"), nullable=False),
+    Column("step_order", SmallInteger, nullable=False),
+    Column("name", String(128), nullable=False),
+    Column("matcher_type", String(16), nullable=False),
+    Column("matcher_value", Text, nullable=False),
+    Column("event_filters", JSONType),
+    UniqueConstraint("funnel_id", "step_order"),
+    CheckConstraint(
+        "matcher_type IN ('url_exact','url_prefix','url_regex','event')", name="matcher_type"
+    ),
+)
+
+funnel_progress = Table(
+    "funnel_progress",
+    metadata,
+    Column("id", BigIntPK, primary_key=True, autoincrement=True),
+    Column("funnel_id", BigInteger, ForeignKey("funnels.id", ondelete="CASCADE"), nullable=False),
+    Column("unit_key", String(64), nullable=False),  # session id or visitor hash
+    Column("session_id", String(64)),
+    Column("current_step", SmallInteger, nullable=False),  # index of the last step reached
+    # ISO timestamps at which each step was reached, in step order.
+    Column("step_timestamps", JSONType, nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("completed_at", UTCDateTime),
+    # One progress row per funnel and unit, enforced here so concurrent ingestion cannot race.
+    UniqueConstraint("funnel_id", "unit_key"),
+    Index("ix_funnel_progress_funnel_started", "funnel_id", "started_at"),
+)
+
+# --------------------------------------------------------------------------------------
+# Anomaly detection.
+# --------------------------------------------------------------------------------------
+anomaly_thresholds = Table(
+    "anomaly_thresholds",
+    metadata,
+    Column("metric_name", String(64), primary_key=True),
+    Column("warning_threshold", Float, nullable=False),
+    Column("critical_threshold", Float, nullable=False),
+    Column("description", Text),
+    Column("updated_at", UTCDateTime, nullable=False),
+    CheckConstraint("warning_threshold <= critical_threshold", name="warning_le_critical"),
+)
+
+anomaly_alerts = Table(
+    "anomaly_alerts",
+    metadata,
+    Column("id", BigIntPK, primary_key=True, autoincrement=True),
+    Column("metric_name", String(64), nullable=False),
+    Column("subject", String(128), nullable=False, server_default="platform"),
+    Column("level", String(16), nullable=False),  # warning, critical
+    Column("state", String(16), nullable=False),  # pending, firing, resolved
+    Column("value", Float, nullable=False),
+    Column("baseline", Float),
+    Column("detector", String(32), nullable=False),
+    Column("message", Text),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("last_seen_at", UTCDateTime, nullable=False),
+    Column("resolved_at", UTCDateTime),
+    Column("notified_at", UTCDateTime),
+    CheckConstraint("level IN ('warning','critical')", name="level"),
+    CheckConstraint("state IN ('pending','firing','resolved')", name="state"),
+    Index("ix_anomaly_alerts_metric_subject_state", "metric_name", "subject", "state"),
+    Index("ix_anomaly_alerts_started_at", "started_at"),
+)
+
+# --------------------------------------------------------------------------------------
+# Platform facts the host reports.
+# --------------------------------------------------------------------------------------
+ai_requests = Table(
+    "ai_requests",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("requested_at", UTCDateTime, nullable=False),
+    Column("completed_at", UTCDateTime),
+    Column("provider", String(64), nullable=False),
+    Column("model", String(128), nullable=False),
+    Column("response_model", String(128)),
+    _counter("input_tokens"),
+    _counter("output_tokens"),
+    _counter("cache_read_tokens"),
+    _counter("cache_write_tokens"),
+    _counter("reasoning_tokens"),
+    _counter("total_tokens"),
+    # NULL cost means unpriced (unknown model): never guessed, reported separately.
+    Column("cost_microdollars", BigInteger),
+    _flag("is_priced"),
+    Column("price_source", String(64)),
+    Column("price_version", String(64)),
+    Column("latency_ms", Integer),
+    Column("time_to_first_token_ms", Integer),
+    Column("status", String(16), nullable=False, server_default="success"),
+    _flag("is_streaming"),
+    _flag("cache_hit"),
+    _flag("is_synthetic"),
+    Column("error_message", Text),
+    Column("user_id", String(128)),
+    Column("session_id", String(64)),
+    Column("task_id", String(64)),
+    Column("context_id", String(64)),
+    Column("conversation_id", String(64)),
+    Column("agent_name", String(128)),
+    Index("ix_ai_requests_requested_at", "requested_at"),
+    Index("ix_ai_requests_model_requested_at", "model", "requested_at"),
+    Index("ix_ai_requests_user_id", "user_id", "requested_at"),
+    Index("ix_ai_requests_session_id", "session_id"),
+    Index("ix_ai_requests_task_id", "task_id"),
+)
+
+tool_executions = Table(
+    "tool_executions",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("completed_at", UTCDateTime),
+    Column("tool_name", String(128), nullable=False),
+    Column("server_name", String(128)),
+    Column("status", String(16), nullable=False),
+    Column("duration_ms", Integer),
+    Column("error_message", Text),
+    Column("agent_name", String(128)),
+    Column("task_id", String(64)),
+    Column("session_id", String(64)),
+    Column("user_id", String(128)),
+    Column("context_id", String(64)),
+    CheckConstraint("status IN ('success','failed','timeout')", name="status"),
+    Index("ix_tool_executions_started_at", "started_at"),
+    Index("ix_tool_executions_tool_started_at", "tool_name", "started_at"),
+    Index("ix_tool_executions_task_id", "task_id"),
+)
+
+AGENT_TASK_STATUSES = (
+    "submitted",
+    "working",
+    "input_required",
+    "completed",
+    "failed",
+    "canceled",
+    "rejected",
+)
+
+agent_tasks = Table(
+    "agent_tasks",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("agent_name", String(128), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("completed_at", UTCDateTime),
+    Column("duration_ms", BigInteger),
+    Column("error_message", Text),
+    Column("user_id", String(128)),
+    Column("session_id", String(64)),
+    Column("context_id", String(64)),
+    Column("conversation_id", String(64)),
+    CheckConstraint(
+        "status IN ('submitted','working','input_required','completed','failed',"
+        "'canceled','rejected')",
+        name="status",
+    ),
+    Index("ix_agent_tasks_started_at", "started_at"),
+    Index("ix_agent_tasks_agent_started_at", "agent_name", "started_at"),
+)
+
+conversations = Table(
+    "conversations",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("user_id", String(128)),
+    Column("session_id", String(64)),
+    Column("agent_name", String(128)),
+    Column("title", Text),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("last_message_at", UTCDateTime),
+    Column("message_count", Integer, nullable=False, server_default=text("0")),
+    Index("ix_conversations_started_at", "started_at"),
+    Index("ix_conversations_user_id", "user_id"),
+)
+
+conversation_messages = Table(
+    "conversation_messages",
+    metadata,
+    Column("id", BigIntPK, primary_key=True, autoincrement=True),
+    Column(
+        "conversation_id",
+        String(64),
+        ForeignKey("conversations.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("role", String(16), nullable=False),  # user, assistant, system, tool
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("token_count", Integer),
+    # Content is optional: many hosts report only the shape of a conversation.
+    Column("content", Text),
+    CheckConstraint("role IN ('user','assistant','system','tool')", name="role"),
+    Index("ix_conversation_messages_conversation", "conversation_id", "created_at"),
+    Index("ix_conversation_messages_created_at", "created_at"),
+)
+
+# --------------------------------------------------------------------------------------
+# Optional content registry: gives normalised paths an id, slug and title.
+# --------------------------------------------------------------------------------------
+content_items = Table(
+    "content_items",
+    metadata,
+    Column("id", String(128), primary_key=True),
+    Column("path", Text, nullable=False, unique=True),
+    Column("slug", String(255)),
+    Column("title", Text),
+    Column("kind", String(32)),
+    Column("published_at", UTCDateTime),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
