@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 import tomllib
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
@@ -26,7 +27,7 @@ from systemprompt_analytics.errors import ConfigError
 
 ENV_PREFIX = "SP_ANALYTICS_"
 DEFAULT_CONFIG_FILE = Path("sp-analytics.toml")
-SECRET_KEY_FILE = "secret_key"
+SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
 
 PrivacyMode = Literal["off", "truncate", "drop"]
 IPNetwork = IPv4Network | IPv6Network
@@ -49,42 +50,62 @@ class Settings(BaseSettings):
 
     database_url: str = Field(
         default="sqlite:///./analytics.db",
-        description="SQLAlchemy URL: sqlite:///PATH or postgresql://USER@HOST/DB",
+        description="Where analytics are stored",
+        json_schema_extra={"accepted": "sqlite:///PATH or postgresql://USER@HOST:PORT/DB"},
     )
     redis_url: str | None = Field(
         default=None,
-        description="redis://HOST:PORT/DB for shared throttle and rate-limit state",
+        description="Shared throttle and rate-limit state for several app instances",
+        json_schema_extra={"accepted": "redis://HOST:PORT/DB, rediss://… or unix://PATH"},
     )
     secret_key: SecretStr | None = Field(
         default=None,
         description="Key for signed cookies and fingerprint hashes; generated once if unset",
+        json_schema_extra={"accepted": "a long random string"},
     )
     api_token: SecretStr | None = Field(
-        default=None, description="Bearer token for the ingestion and stats API"
+        default=None,
+        description="Bearer token for the ingestion and stats API",
+        json_schema_extra={"accepted": "a long random string"},
     )
     data_dir: Path = Field(
         default_factory=_default_data_dir,
         description="Where the generated secret key is kept",
+        json_schema_extra={"accepted": "a directory path"},
     )
     geoip_db: Path | None = Field(
-        default=None, description="Path to a MaxMind/DB-IP .mmdb city or country database"
+        default=None,
+        description="MaxMind/DB-IP city or country database for geo lookups",
+        json_schema_extra={"accepted": "path to an existing .mmdb file"},
     )
     trusted_proxies: Annotated[list[IPNetwork], NoDecode] = Field(
         default_factory=list,
-        description="Comma-separated CIDRs whose X-Forwarded-For headers are believed",
+        description="Proxies whose X-Forwarded-For headers are believed",
+        json_schema_extra={"accepted": "comma-separated IPs or CIDRs, e.g. 10.0.0.0/8,::1"},
     )
     session_timeout_minutes: int = Field(
-        default=30, ge=1, le=24 * 60, description="Idle minutes after which a session ends"
+        default=30,
+        ge=1,
+        le=24 * 60,
+        description="Idle minutes after which a session ends",
+        json_schema_extra={"accepted": "an integer from 1 to 1440"},
     )
     session_max_hours: int = Field(
-        default=24, ge=1, le=24 * 7, description="Hard cap on one session's length"
+        default=24,
+        ge=1,
+        le=24 * 7,
+        description="Hard cap on one session's length, in hours",
+        json_schema_extra={"accepted": "an integer from 1 to 168"},
     )
     privacy_mode: PrivacyMode = Field(
         default="off",
         description="off: store IPs; truncate: store /24 (IPv4) or /48 (IPv6); drop: store none",
+        json_schema_extra={"accepted": "off, truncate or drop"},
     )
     log_level: Literal["debug", "info", "warning", "error"] = Field(
-        default="info", description="Log verbosity"
+        default="info",
+        description="Log verbosity",
+        json_schema_extra={"accepted": "debug, info, warning or error"},
     )
 
     @classmethod
@@ -143,19 +164,25 @@ class Settings(BaseSettings):
 def load_or_create_secret(path: Path) -> str:
     """Read the secret kept at ``path``, creating it (mode 0600) if it does not exist yet.
 
-    ``O_EXCL`` makes creation safe when several processes start at once: one writes, the
-    others read what it wrote.
+    The key is written to a private temporary file and hard-linked into place, so the file
+    appears atomically with its content: when several processes start at once, one wins and
+    the others read what it wrote, never an empty file.
     """
     if path.is_file():
         return path.read_text(encoding="utf-8").strip()
     path.parent.mkdir(parents=True, exist_ok=True)
     key = secrets.token_urlsafe(32)
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".secret-")
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text(encoding="utf-8").strip()
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(key + "\n")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(key + "\n")
+        os.chmod(temporary, 0o600)
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            return path.read_text(encoding="utf-8").strip()
+    finally:
+        Path(temporary).unlink(missing_ok=True)
     return key
 
 
@@ -206,15 +233,25 @@ def _config_error(exc: ValidationError) -> ConfigError:
     problems = []
     for error in exc.errors():
         field = str(error["loc"][0]) if error["loc"] else "settings"
-        problems.append(f"{env_name(field)}: {_accepted(field, error['msg'])}")
+        message = error["msg"].removeprefix("Value error, ")
+        problems.append(f"{env_name(field)}: {_accepted(field, message)}")
     first = problems[0].split(": ", 1)
     return ConfigError(first[0], "; ".join([first[1], *problems[1:]]))
 
 
-def _accepted(field: str, message: str) -> str:
+def accepted_values(field: str) -> str | None:
+    """What a setting accepts, in words (for errors and docs)."""
     info = Settings.model_fields.get(field)
-    hint = info.description if info is not None else None
-    return f"{message} (accepted: {hint})" if hint else message
+    extra = info.json_schema_extra if info is not None else None
+    if isinstance(extra, dict):
+        value = extra.get("accepted")
+        return str(value) if value is not None else None
+    return None
+
+
+def _accepted(field: str, message: str) -> str:
+    hint = accepted_values(field)
+    return f"{message}; accepted: {hint}" if hint else message
 
 
 def setting_sources(config_file: Path | None = None) -> dict[str, str]:

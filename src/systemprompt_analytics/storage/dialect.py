@@ -93,5 +93,6 @@ def json_text(dialect_name: str, column: Any, key: str) -> ColumnElement[Any]:
     if not key.replace("_", "").isalnum():
         raise ValueError(f"JSON key must be alphanumeric/underscore, got {key!r}")
     if dialect_name == "postgresql":
-        return column.op("->>")(literal_column(f"'{key}'"))
+        extracted: ColumnElement[Any] = column.op("->>")(literal_column(f"'{key}'"))
+        return extracted
     return func.json_extract(column, f"$.{key}")

@@ -157,14 +157,18 @@ sessions = Table(
 # --------------------------------------------------------------------------------------
 # Events. Append-only, written in batches; candidates for time partitioning later.
 # --------------------------------------------------------------------------------------
-_session_fk = {"ondelete": "CASCADE"}
+
+
+def _session_fk() -> ForeignKey:
+    return ForeignKey("sessions.id", ondelete="CASCADE")
+
 
 request_events = Table(
     "request_events",
     metadata,
     Column("id", BigIntPK, primary_key=True, autoincrement=True),
     Column("occurred_at", UTCDateTime, nullable=False),
-    Column("session_id", String(64), ForeignKey("sessions.id", **_session_fk), nullable=False),
+    Column("session_id", String(64), _session_fk(), nullable=False),
     Column("method", String(10), nullable=False),
     Column("path", Text, nullable=False),
     Column("status_code", SmallInteger, nullable=False),
@@ -185,7 +189,7 @@ client_events = Table(
     Column("id", BigIntPK, primary_key=True, autoincrement=True),
     # Set by the tracker; unique so a retried batch stores nothing twice.
     Column("client_event_id", String(64), unique=True),
-    Column("session_id", String(64), ForeignKey("sessions.id", **_session_fk), nullable=False),
+    Column("session_id", String(64), _session_fk(), nullable=False),
     Column("occurred_at", UTCDateTime, nullable=False),
     Column("received_at", UTCDateTime, nullable=False),
     Column("event_type", String(16), nullable=False),  # page_view, link_click, scroll, ...
@@ -204,7 +208,7 @@ engagement_events = Table(
     metadata,
     Column("id", BigIntPK, primary_key=True, autoincrement=True),
     Column("client_event_id", String(64), unique=True),
-    Column("session_id", String(64), ForeignKey("sessions.id", **_session_fk), nullable=False),
+    Column("session_id", String(64), _session_fk(), nullable=False),
     Column("occurred_at", UTCDateTime, nullable=False),
     Column("path", Text, nullable=False),
     Column("time_on_page_ms", BigInteger, nullable=False, server_default=text("0")),

@@ -1,0 +1,105 @@
+"""The ``sp-analytics`` Typer app and its entry point, which turns our errors into exit codes.
+
+Exit codes: 0 success; 1 the operation failed (e.g. the database is unreachable);
+2 bad usage or input (a flag, setting or value that is not accepted), with a message naming it.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from sqlalchemy.exc import OperationalError
+
+from systemprompt_analytics import __version__
+from systemprompt_analytics.cli import context
+from systemprompt_analytics.cli.config_cmd import config_command
+from systemprompt_analytics.cli.demo_cmd import demo_command
+from systemprompt_analytics.cli.migrate_cmd import migrate_command
+from systemprompt_analytics.cli.overview_cmd import overview_command
+from systemprompt_analytics.cli.render import err_console
+from systemprompt_analytics.errors import (
+    AnalyticsError,
+    ConfigError,
+    DemoDataError,
+    InvalidInputError,
+)
+
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+
+app = typer.Typer(
+    name="sp-analytics",
+    help="First-party analytics and abuse defence for AI platforms.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"sp-analytics {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            envvar="SP_ANALYTICS_CONFIG",
+            help="TOML config file (default: ./sp-analytics.toml if present).",
+            show_default=False,
+        ),
+    ] = None,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    context.set_config_file(config)
+
+
+app.command("config")(config_command)
+app.command("migrate")(migrate_command)
+app.command("demo")(demo_command)
+app.command("overview")(overview_command)
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Run the CLI and return its exit code (``main`` exits with it)."""
+    try:
+        # Standalone mode: Typer reports its own usage errors (exit 2) and exits via SystemExit.
+        app(args=argv, prog_name="sp-analytics")
+    except SystemExit as exc:
+        if exc.code is None:
+            return 0
+        return exc.code if isinstance(exc.code, int) else EXIT_FAILURE
+    except ConfigError as exc:
+        err_console.print(f"[bold red]Configuration error:[/] {exc}", highlight=False)
+        return EXIT_USAGE
+    except InvalidInputError as exc:
+        err_console.print(
+            f"[bold red]Invalid value for {exc.field}:[/] {exc.problem}", highlight=False
+        )
+        return EXIT_USAGE
+    except DemoDataError as exc:
+        err_console.print(f"[bold red]Refusing to write demo data:[/] {exc}", highlight=False)
+        return EXIT_USAGE
+    except AnalyticsError as exc:
+        err_console.print(f"[bold red]Error:[/] {exc}", highlight=False)
+        return EXIT_FAILURE
+    except OperationalError as exc:
+        detail = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        err_console.print(f"[bold red]Database error:[/] {detail}", highlight=False)
+        return EXIT_FAILURE
+    return 0
+
+
+def main() -> None:
+    sys.exit(run())

@@ -1,0 +1,45 @@
+"""What every command needs: the effective settings and a database engine at the right schema."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from systemprompt_analytics.config import Settings, load_settings
+from systemprompt_analytics.errors import StorageError
+from systemprompt_analytics.storage.engine import make_engine
+from systemprompt_analytics.storage.migrate import current_revision, head_revision, upgrade
+
+# Set by the app callback from --config; commands read it through settings().
+_config_file: Path | None = None
+
+
+def set_config_file(path: Path | None) -> None:
+    global _config_file
+    _config_file = path
+
+
+def settings(database_url: str | None = None) -> Settings:
+    return load_settings(_config_file, database_url=database_url)
+
+
+def open_engine(current: Settings) -> Engine:
+    """An engine for reading reports.
+
+    A brand-new SQLite file is migrated on the spot (it is the embedded default and holds
+    nothing yet); any other database below head is an error that says to run ``migrate``.
+    """
+    engine = make_engine(current.database_url)
+    revision = current_revision(engine)
+    head = head_revision(engine)
+    if revision == head:
+        return engine
+    if revision is None and engine.dialect.name == "sqlite":
+        upgrade(engine)
+        return engine
+    engine.dispose()
+    raise StorageError(
+        f"the database schema is at {revision or 'nothing'}, not {head}: "
+        "run `sp-analytics migrate` first"
+    )

@@ -1,0 +1,60 @@
+"""Output helpers shared by commands: Rich tables, JSON and CSV, and number formatting."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def print_json(data: Any) -> None:
+    """Machine-readable output: plain JSON on stdout, no colour, no wrapping."""
+    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+
+
+def write_csv(path: Path, columns: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> int:
+    """Write rows with a header row; returns the number of data rows written."""
+    count = 0
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(columns), extrasaction="ignore")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({key: "" if row.get(key) is None else row[key] for key in columns})
+            count += 1
+    return count
+
+
+def fmt_int(value: float | int | None) -> str:
+    return "–" if value is None else f"{int(value):,}"
+
+
+def fmt_float(value: float | int | None, digits: int = 1) -> str:
+    return "–" if value is None else f"{value:,.{digits}f}"
+
+
+def fmt_rate(value: float | None) -> str:
+    return "–" if value is None else f"{value * 100:.1f}%"
+
+
+def fmt_usd(value: float | None) -> str:
+    return "–" if value is None else f"${value:,.2f}"
+
+
+def fmt_change(change: float | None, unit: str = "%") -> str:
+    """Direction in words and arrows, not colour alone: '▲ 12.5%', '▼ 3.0 pts', '= 0%'."""
+    if change is None:
+        return "n/a"
+    suffix = " pts" if unit == "pts" else "%"
+    if change > 0:
+        return f"[green]▲ {change:,.1f}{suffix}[/]"
+    if change < 0:
+        return f"[red]▼ {abs(change):,.1f}{suffix}[/]"
+    return f"= 0{suffix}"

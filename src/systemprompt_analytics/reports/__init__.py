@@ -1,0 +1,1 @@
+"""Read-side queries behind every CLI and API report, one module per area."""

@@ -1,0 +1,129 @@
+"""Settings: environment, config file, precedence, validation errors and the generated secret."""
+
+from __future__ import annotations
+
+import stat
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from systemprompt_analytics.config import (
+    load_or_create_secret,
+    load_settings,
+    setting_sources,
+)
+from systemprompt_analytics.errors import ConfigError
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in list(__import__("os").environ):
+        if name.startswith("SP_ANALYTICS_"):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+
+
+def test_defaults() -> None:
+    settings = load_settings()
+    assert settings.database_url == "sqlite:///./analytics.db"
+    assert settings.redis_url is None
+    assert settings.session_timeout_minutes == 30
+    assert settings.session_max_hours == 24
+    assert settings.privacy_mode == "off"
+    assert settings.trusted_proxies == []
+
+
+def test_environment_variables_are_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SP_ANALYTICS_DATABASE_URL", "postgresql://u@h/db")
+    monkeypatch.setenv("SP_ANALYTICS_TRUSTED_PROXIES", "10.0.0.0/8, 192.168.1.1 ,::1")
+    monkeypatch.setenv("SP_ANALYTICS_PRIVACY_MODE", "truncate")
+    settings = load_settings()
+    assert settings.database_url == "postgresql://u@h/db"
+    assert [str(n) for n in settings.trusted_proxies] == ["10.0.0.0/8", "192.168.1.1/32", "::1/128"]
+    assert settings.privacy_mode == "truncate"
+
+
+def test_file_then_env_then_override_precedence(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    config = tmp_path / "sp-analytics.toml"
+    config.write_text('session_timeout_minutes = 45\nlog_level = "debug"\n')
+    assert load_settings().session_timeout_minutes == 45  # found in the working directory
+    monkeypatch.setenv("SP_ANALYTICS_SESSION_TIMEOUT_MINUTES", "20")
+    settings = load_settings()
+    assert settings.session_timeout_minutes == 20  # env beats file
+    assert settings.log_level == "debug"  # file beats default
+    assert load_settings(database_url="sqlite:///x.db").database_url == "sqlite:///x.db"
+    sources = setting_sources()
+    assert sources["session_timeout_minutes"] == "env"
+    assert sources["log_level"].startswith("file")
+    assert sources["database_url"] == "default"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "accepted"),
+    [
+        ("SP_ANALYTICS_SESSION_TIMEOUT_MINUTES", "abc", "an integer from 1 to 1440"),
+        ("SP_ANALYTICS_SESSION_TIMEOUT_MINUTES", "0", "an integer from 1 to 1440"),
+        ("SP_ANALYTICS_PRIVACY_MODE", "maybe", "off, truncate or drop"),
+        ("SP_ANALYTICS_DATABASE_URL", "mysql://x", "sqlite:///PATH"),
+        ("SP_ANALYTICS_REDIS_URL", "http://x", "redis://"),
+        ("SP_ANALYTICS_TRUSTED_PROXIES", "10.0.0.0/8,not-an-ip", "comma-separated"),
+        ("SP_ANALYTICS_GEOIP_DB", "/nonexistent.mmdb", ".mmdb"),
+    ],
+)
+def test_invalid_values_name_the_setting_and_what_is_accepted(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, accepted: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    assert caught.value.setting == variable
+    assert accepted in str(caught.value)
+
+
+def test_unknown_and_malformed_config_files_are_errors(tmp_path: Path) -> None:
+    bad_key = tmp_path / "a.toml"
+    bad_key.write_text("databse_url = 'sqlite:///x'\n")
+    with pytest.raises(ConfigError, match="unknown setting"):
+        load_settings(bad_key)
+    bad_toml = tmp_path / "b.toml"
+    bad_toml.write_text("this is = = not toml")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_settings(bad_toml)
+    with pytest.raises(ConfigError, match="no such file"):
+        load_settings(tmp_path / "missing.toml")
+
+
+def test_secret_key_is_generated_once_and_kept_private(tmp_path: Path) -> None:
+    settings = load_settings(data_dir=tmp_path / "data")
+    first = settings.resolve_secret_key()
+    second = load_settings(data_dir=tmp_path / "data").resolve_secret_key()
+    assert first == second
+    assert len(first) >= 32
+    mode = (tmp_path / "data" / "secret_key").stat().st_mode
+    assert stat.S_IMODE(mode) == 0o600
+
+
+def test_configured_secret_key_wins_and_is_not_written(tmp_path: Path) -> None:
+    settings = load_settings(secret_key="s3cret-from-env", data_dir=tmp_path / "d")
+    assert settings.resolve_secret_key() == "s3cret-from-env"
+    assert not (tmp_path / "d").exists()
+
+
+def test_concurrent_creation_returns_one_secret(tmp_path: Path) -> None:
+    path = tmp_path / "k"
+    barrier = threading.Barrier(8)
+
+    def create() -> str:
+        barrier.wait()
+        return load_or_create_secret(path)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(lambda _: create(), range(8)))
+    assert len(set(results)) == 1
+    assert results[0] == path.read_text().strip() != ""
+    assert [p.name for p in tmp_path.iterdir()] == ["k"]  # no temporary files left
