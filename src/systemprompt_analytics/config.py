@@ -176,7 +176,6 @@ def load_or_create_secret(path: Path) -> str:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(key + "\n")
-        os.chmod(temporary, 0o600)
         try:
             os.link(temporary, path)
         except FileExistsError:
