@@ -154,6 +154,52 @@ sessions = Table(
     Index("ix_sessions_ended_at", "ended_at"),
 )
 
+SESSION_COUNTERS = (
+    "request_count",
+    "page_view_count",
+    "event_count",
+    "error_count",
+    "task_count",
+    "message_count",
+    "ai_request_count",
+    "total_tokens",
+    "cost_microdollars",
+)
+SESSION_FLAGS = ("is_bot", "is_ai_crawler", "is_scanner", "is_behavioral_bot", "is_datacenter")
+# How batched activity merges into a session row (see ingest/activity.py): counters add,
+# flags OR, descriptive attributes keep the first non-NULL value.
+SESSION_ATTRIBUTES = (
+    "user_id",
+    "visitor_hash",
+    "fingerprint_hash",
+    "source",
+    "ip",
+    "user_agent",
+    "device_type",
+    "browser",
+    "browser_version",
+    "os",
+    "os_version",
+    "country",
+    "region",
+    "city",
+    "locale",
+    "referrer_url",
+    "referrer_source",
+    "channel",
+    "landing_page",
+    "entry_url",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "utm_content",
+    "utm_term",
+    "bot_name",
+    "bot_category",
+    "bot_reason",
+)
+
+
 # --------------------------------------------------------------------------------------
 # Events. Append-only, written in batches; candidates for time partitioning later.
 # --------------------------------------------------------------------------------------

@@ -1,0 +1,92 @@
+"""Session activity as the writer sees it, and how activities of one session merge.
+
+Every request produces one :class:`SessionActivity`: the session's attributes (only known for
+the first request of a session, ``None`` afterwards), counter increments, flags and times. The
+writer merges all activities of one session in a batch into one row and upserts it with a
+commutative update (counters add, times take min/max, flags OR, attributes fill in blanks), so
+batches from any number of processes, in any order, converge on the same session row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from systemprompt_analytics.storage.schema import (
+    SESSION_ATTRIBUTES as ATTRIBUTES,
+)
+from systemprompt_analytics.storage.schema import (
+    SESSION_COUNTERS as COUNTERS,
+)
+from systemprompt_analytics.storage.schema import (
+    SESSION_FLAGS as FLAGS,
+)
+
+
+@dataclass(slots=True)
+class SessionActivity:
+    session_id: str
+    started_at: datetime
+    at: datetime
+    attributes: dict[str, Any] | None = None
+    counters: dict[str, int] = field(default_factory=dict)
+    flags: dict[str, bool] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class SessionDelta:
+    """All activity of one session within one batch."""
+
+    session_id: str
+    started_at: datetime
+    last_activity_at: datetime
+    attributes: dict[str, Any] = field(default_factory=dict)
+    counters: dict[str, int] = field(default_factory=dict)
+    flags: dict[str, bool] = field(default_factory=dict)
+
+    @classmethod
+    def from_activity(cls, activity: SessionActivity) -> SessionDelta:
+        delta = cls(activity.session_id, activity.started_at, activity.at)
+        delta.add(activity)
+        return delta
+
+    def add(self, activity: SessionActivity) -> None:
+        self.started_at = min(self.started_at, activity.started_at)
+        self.last_activity_at = max(self.last_activity_at, activity.at)
+        if activity.attributes:
+            for key, value in activity.attributes.items():
+                if value is not None and self.attributes.get(key) is None:
+                    self.attributes[key] = value
+        for key, amount in activity.counters.items():
+            self.counters[key] = self.counters.get(key, 0) + amount
+        for key, value in activity.flags.items():
+            self.flags[key] = self.flags.get(key, False) or value
+
+    def row(self) -> dict[str, Any]:
+        """A full ``sessions`` row: every merge column present, so rows can be executemany'd."""
+        row: dict[str, Any] = {
+            "id": self.session_id,
+            "started_at": self.started_at,
+            "last_activity_at": self.last_activity_at,
+        }
+        for name in ATTRIBUTES:
+            row[name] = self.attributes.get(name)
+        if row["source"] is None:
+            row["source"] = "web"
+        for name in COUNTERS:
+            row[name] = self.counters.get(name, 0)
+        for name in FLAGS:
+            row[name] = self.flags.get(name, False)
+        return row
+
+
+def merge_activities(activities: list[SessionActivity]) -> list[SessionDelta]:
+    deltas: dict[str, SessionDelta] = {}
+    for activity in activities:
+        delta = deltas.get(activity.session_id)
+        if delta is None:
+            deltas[activity.session_id] = SessionDelta.from_activity(activity)
+        else:
+            delta.add(activity)
+    return list(deltas.values())

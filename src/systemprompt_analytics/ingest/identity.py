@@ -1,0 +1,214 @@
+"""Which session a request belongs to, decided without waiting on the database.
+
+Order of evidence:
+
+1. A valid signed session cookie whose session is still alive (idle less than the timeout,
+   younger than the cap) → that session. The cookie carries start and last-seen times, so any
+   instance can judge it. A session that belongs to a registered user is left (a new one begins)
+   only if the request is authenticated as a *different* user.
+2. Otherwise the fingerprint → the most recent live session with that fingerprint, held in a
+   bounded in-memory index, but **only** if that session is anonymous or belongs to the user the
+   request is authenticated as. A cookie-less request can never join a registered user's session.
+3. Otherwise a new session.
+
+On an index miss the caller may consult a bounded fallback (the database, with a deadline) and
+feed what it finds back with :meth:`IdentityResolver.remember`.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Literal
+
+from systemprompt_analytics.ingest import session_cookie
+from systemprompt_analytics.ingest.session_cookie import SessionCookie
+
+Evidence = Literal["cookie", "fingerprint", "new"]
+
+
+@dataclass(slots=True)
+class SessionState:
+    """What the index remembers about a live session (times in epoch seconds)."""
+
+    session_id: str
+    started: float
+    last_seen: float
+    fingerprint_hash: str
+    user_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    session_id: str
+    evidence: Evidence
+    is_new: bool
+    started: float
+    # Set when the user became known on this request (the writer records it on the session).
+    identified_user_id: str | None
+    # A Set-Cookie value to send, or None when the client's cookie is still good.
+    cookie_value: str | None
+    # Why a new session began ("no cookie", "expired", "user changed", ...); None when reused.
+    new_reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityPolicy:
+    idle_timeout_seconds: float = 30 * 60
+    max_age_seconds: float = 24 * 3600
+    index_size: int = 200_000
+
+
+def new_session_id() -> str:
+    return f"sess_{uuid.uuid4().hex}"
+
+
+@dataclass
+class _Index:
+    sessions: OrderedDict[str, SessionState] = field(default_factory=OrderedDict)
+    by_fingerprint: OrderedDict[str, str] = field(default_factory=OrderedDict)
+
+
+class IdentityResolver:
+    """Thread-safe; every method is O(1) and touches memory only."""
+
+    def __init__(self, cookie_key: bytes, policy: IdentityPolicy | None = None) -> None:
+        self._key = cookie_key
+        self.policy = policy or IdentityPolicy()
+        self._index = _Index()
+        self._lock = threading.Lock()
+
+    # -- public ---------------------------------------------------------------------------
+
+    def resolve(
+        self,
+        *,
+        cookie_value: str | None,
+        fingerprint_hash: str,
+        user_id: str | None,
+        now: float,
+        allow_fingerprint: bool = True,
+    ) -> Resolution:
+        cookie = session_cookie.decode(cookie_value, self._key)
+        with self._lock:
+            if cookie is not None:
+                resolution = self._from_cookie(cookie, fingerprint_hash, user_id, now)
+                if resolution is not None:
+                    return resolution
+                reason = "cookie session expired or left"
+            else:
+                reason = "invalid cookie" if cookie_value else "no cookie"
+            if allow_fingerprint:
+                state = self._live_by_fingerprint(fingerprint_hash, now)
+                if state is not None and state.user_id in (None, user_id):
+                    return self._reuse(state, "fingerprint", user_id, now, cookie_last_seen=None)
+            return self._start(fingerprint_hash, user_id, now, reason)
+
+    def lookup_fingerprint(self, fingerprint_hash: str, now: float) -> SessionState | None:
+        with self._lock:
+            return self._live_by_fingerprint(fingerprint_hash, now)
+
+    def remember(self, state: SessionState) -> None:
+        """Add a session found elsewhere (e.g. by the database fallback) to the index."""
+        with self._lock:
+            known = self._index.sessions.get(state.session_id)
+            if known is None or known.last_seen < state.last_seen:
+                self._store(state)
+
+    def is_alive(self, started: float, last_seen: float, now: float) -> bool:
+        return (
+            now - last_seen < self.policy.idle_timeout_seconds
+            and now - started < self.policy.max_age_seconds
+        )
+
+    def __len__(self) -> int:
+        return len(self._index.sessions)
+
+    # -- internals (called with the lock held) --------------------------------------------
+
+    def _from_cookie(
+        self, cookie: SessionCookie, fingerprint_hash: str, user_id: str | None, now: float
+    ) -> Resolution | None:
+        state = self._index.sessions.get(cookie.session_id)
+        if state is None:
+            # Another instance (or this one before a restart) created it: the cookie is proof.
+            state = SessionState(
+                cookie.session_id, float(cookie.started), float(cookie.last_seen), fingerprint_hash
+            )
+        else:
+            state.last_seen = max(state.last_seen, float(cookie.last_seen))
+        if not self.is_alive(state.started, state.last_seen, now):
+            return None
+        if state.user_id is not None and user_id is not None and state.user_id != user_id:
+            return None
+        return self._reuse(state, "cookie", user_id, now, cookie_last_seen=cookie.last_seen)
+
+    def _live_by_fingerprint(self, fingerprint_hash: str, now: float) -> SessionState | None:
+        session_id = self._index.by_fingerprint.get(fingerprint_hash)
+        if session_id is None:
+            return None
+        state = self._index.sessions.get(session_id)
+        if state is None or not self.is_alive(state.started, state.last_seen, now):
+            return None
+        return state
+
+    def _reuse(
+        self,
+        state: SessionState,
+        evidence: Evidence,
+        user_id: str | None,
+        now: float,
+        cookie_last_seen: int | None,
+    ) -> Resolution:
+        identified = None
+        if user_id is not None and state.user_id is None:
+            state.user_id = identified = user_id
+        state.last_seen = max(state.last_seen, now)
+        self._store(state)
+        stale = cookie_last_seen is None or now - cookie_last_seen >= (
+            session_cookie.REFRESH_AFTER_SECONDS
+        )
+        return Resolution(
+            session_id=state.session_id,
+            evidence=evidence,
+            is_new=False,
+            started=state.started,
+            identified_user_id=identified,
+            cookie_value=self._cookie(state, now) if stale else None,
+        )
+
+    def _start(
+        self, fingerprint_hash: str, user_id: str | None, now: float, reason: str
+    ) -> Resolution:
+        state = SessionState(new_session_id(), now, now, fingerprint_hash, user_id)
+        self._store(state)
+        return Resolution(
+            session_id=state.session_id,
+            evidence="new",
+            is_new=True,
+            started=now,
+            identified_user_id=user_id,
+            cookie_value=self._cookie(state, now),
+            new_reason=reason,
+        )
+
+    def _cookie(self, state: SessionState, now: float) -> str:
+        value = SessionCookie(state.session_id, int(state.started), int(now))
+        return session_cookie.encode(value, self._key)
+
+    def _store(self, state: SessionState) -> None:
+        sessions = self._index.sessions
+        sessions[state.session_id] = state
+        sessions.move_to_end(state.session_id)
+        fingerprints = self._index.by_fingerprint
+        # Only anonymous-or-same-user reuse happens by fingerprint, but the newest session of a
+        # fingerprint is the one to offer.
+        fingerprints[state.fingerprint_hash] = state.session_id
+        fingerprints.move_to_end(state.fingerprint_hash)
+        limit = self.policy.index_size
+        while len(sessions) > limit:
+            sessions.popitem(last=False)
+        while len(fingerprints) > limit:
+            fingerprints.popitem(last=False)

@@ -1,0 +1,241 @@
+"""The batching writer: the only thing on the ingest side that talks to the database.
+
+Requests hand it session activity and event rows and return at once; a background thread
+flushes every ``flush_interval`` or ``batch_size`` items, in one transaction per batch:
+
+1. session activity merged per session and upserted commutatively (counters add, times
+   min/max, flags OR), so many processes can write the same session safely;
+2. event rows appended (``COPY`` on PostgreSQL, ``executemany`` on SQLite).
+
+If the database is unreachable the batch is kept and retried with exponential backoff while new
+items keep queueing, up to ``max_pending``. Beyond that bound new items are dropped — never
+blocking a request — and every drop is counted (:attr:`WriterStats.dropped`) and logged.
+``close()`` flushes everything that is left.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine, Table
+
+from systemprompt_analytics.ingest.activity import SessionActivity, merge_activities
+from systemprompt_analytics.storage.dialect import bulk_append
+from systemprompt_analytics.storage.repositories.sessions import merge_rows
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class WriterConfig:
+    flush_interval: float = 0.25  # seconds
+    batch_size: int = 5_000
+    max_pending: int = 200_000
+    retry_initial: float = 0.1
+    retry_max: float = 5.0
+
+
+@dataclass(slots=True)
+class WriterStats:
+    submitted: int = 0
+    written_events: int = 0
+    written_sessions: int = 0
+    dropped: int = 0
+    flushes: int = 0
+    failed_flushes: int = 0
+    last_flush_seconds: float = 0.0
+    last_error: str | None = None
+
+    def snapshot(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.__slots__}
+
+
+@dataclass(slots=True)
+class _Item:
+    activity: SessionActivity | None
+    table: Table | None
+    row: dict[str, Any] | None
+
+
+@dataclass(slots=True)
+class Batch:
+    activities: list[SessionActivity] = field(default_factory=list)
+    rows: dict[Table, list[dict[str, Any]]] = field(default_factory=dict)
+    size: int = 0
+
+
+# Called after each successful flush with the batch written (e.g. to schedule bot scoring).
+FlushListener = Callable[[Batch], None]
+
+
+class BatchWriter:
+    def __init__(
+        self,
+        engine: Engine,
+        config: WriterConfig | None = None,
+        listeners: Sequence[FlushListener] = (),
+    ) -> None:
+        self.engine = engine
+        self.config = config or WriterConfig()
+        self.stats = WriterStats()
+        self._listeners = list(listeners)
+        self._queue: deque[_Item] = deque()
+        self._in_flight = 0
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._idle = threading.Condition(self._lock)
+        self._stopping = False
+        self._thread: threading.Thread | None = None
+        self._last_drop_log = 0.0
+        self._held: Batch | None = None  # a batch that failed to write, retried first
+
+    # -- producer side (request path) ----------------------------------------------------
+
+    def submit(
+        self,
+        activity: SessionActivity | None = None,
+        table: Table | None = None,
+        row: dict[str, Any] | None = None,
+    ) -> bool:
+        """Queue one item; never blocks. False (and counted) when the queue is full."""
+        with self._lock:
+            if len(self._queue) + self._in_flight >= self.config.max_pending:
+                self.stats.dropped += 1
+                self._log_drop()
+                return False
+            self._queue.append(_Item(activity, table, row))
+            self.stats.submitted += 1
+            full = len(self._queue) >= self.config.batch_size
+        if full:
+            self._wake.set()
+        return True
+
+    @property
+    def pending(self) -> int:
+        with self._lock:
+            return len(self._queue) + self._in_flight
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def start(self) -> BatchWriter:
+        if self._thread is None:
+            self._thread = threading.Thread(
+                target=self._run, name="sp-analytics-writer", daemon=True
+            )
+            self._thread.start()
+        return self
+
+    def flush(self, timeout: float = 30.0) -> bool:
+        """Wait until everything queued so far is written; False on timeout."""
+        deadline = time.monotonic() + timeout
+        self._wake.set()
+        with self._idle:
+            while self._queue or self._in_flight:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._idle.wait(min(remaining, 0.05))
+                self._wake.set()
+        return True
+
+    def close(self, timeout: float = 30.0) -> bool:
+        """Flush what is left and stop the thread. True when nothing was left behind."""
+        if self._thread is None:
+            # Never started (e.g. a CLI job that writes synchronously): write inline.
+            while self._write_next_batch():
+                pass
+            return self.pending == 0
+        flushed = self.flush(timeout)
+        self._stopping = True
+        self._wake.set()
+        self._thread.join(timeout=max(1.0, timeout))
+        self._thread = None
+        return flushed
+
+    # -- consumer side ---------------------------------------------------------------------
+
+    def _run(self) -> None:
+        delay = self.config.retry_initial
+        while True:
+            self._wake.wait(self.config.flush_interval)
+            self._wake.clear()
+            while True:
+                try:
+                    wrote = self._write_next_batch()
+                except Exception as exc:  # the database is down or refused the batch
+                    self.stats.failed_flushes += 1
+                    self.stats.last_error = f"{type(exc).__name__}: {exc}"[:500]
+                    logger.warning(
+                        "analytics writer: flush failed, retrying in %.1fs (%s)",
+                        delay,
+                        self.stats.last_error,
+                    )
+                    time.sleep(delay)
+                    delay = min(delay * 2, self.config.retry_max)
+                    continue
+                delay = self.config.retry_initial
+                if not wrote:
+                    break
+            if self._stopping:
+                return
+
+    def _take_batch(self) -> Batch:
+        batch = Batch()
+        with self._lock:
+            count = min(len(self._queue), self.config.batch_size)
+            items = [self._queue.popleft() for _ in range(count)]
+            self._in_flight += count
+        for item in items:
+            if item.activity is not None:
+                batch.activities.append(item.activity)
+            if item.table is not None and item.row is not None:
+                batch.rows.setdefault(item.table, []).append(item.row)
+        batch.size = count
+        return batch
+
+    def _write_next_batch(self) -> bool:
+        """Write one batch (the held one after a failure, else a new one). False if idle."""
+        if self._held is None:
+            self._held = self._take_batch()
+        batch = self._held
+        if batch.size == 0:
+            self._held = None
+            with self._idle:
+                self._idle.notify_all()
+            return False
+        started = time.perf_counter()
+        sessions = [delta.row() for delta in merge_activities(batch.activities)]
+        with self.engine.begin() as conn:
+            merge_rows(conn, sessions)
+            for table, rows in batch.rows.items():
+                bulk_append(conn, table, rows)
+        self._held = None
+        self.stats.flushes += 1
+        self.stats.written_sessions += len(sessions)
+        self.stats.written_events += sum(len(rows) for rows in batch.rows.values())
+        self.stats.last_flush_seconds = time.perf_counter() - started
+        with self._idle:
+            self._in_flight -= batch.size
+            self._idle.notify_all()
+        for listener in self._listeners:
+            try:
+                listener(batch)
+            except Exception:
+                logger.exception("analytics writer: flush listener failed")
+        return True
+
+    def _log_drop(self) -> None:
+        now = time.monotonic()
+        if now - self._last_drop_log >= 10.0:
+            self._last_drop_log = now
+            logger.error(
+                "analytics writer: queue full (%d pending), dropping events; %d dropped so far",
+                self.config.max_pending,
+                self.stats.dropped,
+            )

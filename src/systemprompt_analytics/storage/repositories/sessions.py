@@ -1,0 +1,78 @@
+"""SessionRepository: merging batched session activity, ending idle sessions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Integer, and_, cast, func, or_, update
+from sqlalchemy.sql.dml import Insert
+
+from systemprompt_analytics.storage.dialect import (
+    excluded,
+    greatest,
+    insert,
+    least,
+    seconds_between,
+)
+from systemprompt_analytics.storage.schema import (
+    SESSION_ATTRIBUTES,
+    SESSION_COUNTERS,
+    SESSION_FLAGS,
+    sessions,
+)
+
+
+def merge_statement(dialect_name: str) -> Insert:
+    """INSERT a session row, or merge it into the existing one commutatively.
+
+    Counters add, ``started_at`` takes the earliest, ``last_activity_at`` the latest, flags OR,
+    and descriptive attributes keep the first non-NULL value — so the order in which batches
+    from several processes arrive does not matter.
+    """
+    c = sessions.c
+    updates: dict[str, Any] = {
+        "started_at": least(dialect_name, c.started_at, excluded(sessions, "started_at")),
+        "last_activity_at": greatest(
+            dialect_name, c.last_activity_at, excluded(sessions, "last_activity_at")
+        ),
+    }
+    for name in SESSION_COUNTERS:
+        updates[name] = c[name] + excluded(sessions, name)
+    for name in SESSION_FLAGS:
+        updates[name] = or_(c[name], excluded(sessions, name))
+    for name in SESSION_ATTRIBUTES:
+        if name != "source":  # NOT NULL with a default: the first writer's value stays
+            updates[name] = func.coalesce(c[name], excluded(sessions, name))
+    return insert(dialect_name, sessions).on_conflict_do_update(index_elements=["id"], set_=updates)
+
+
+def merge_rows(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        conn.execute(merge_statement(conn.dialect.name), list(rows))
+
+
+def end_idle_sessions(
+    conn: Connection, *, now: datetime, idle_timeout: timedelta, max_age: timedelta
+) -> int:
+    """End open sessions idle for ``idle_timeout`` or older than ``max_age``.
+
+    ``ended_at`` becomes the last activity; ``duration_seconds`` its distance from the start,
+    capped at ``max_age``. Returns how many sessions were ended.
+    """
+    c = sessions.c
+    dialect_name = conn.dialect.name
+    seconds = seconds_between(dialect_name, c.started_at, c.last_activity_at)
+    capped = least(dialect_name, seconds, max_age.total_seconds())
+    statement = (
+        update(sessions)
+        .where(
+            and_(
+                c.ended_at.is_(None),
+                or_(c.last_activity_at < now - idle_timeout, c.started_at < now - max_age),
+            )
+        )
+        .values(ended_at=c.last_activity_at, duration_seconds=cast(func.floor(capped), Integer))
+    )
+    return int(conn.execute(statement).rowcount or 0)

@@ -1,0 +1,154 @@
+"""Identity resolution rules, with an explicit clock (pure; no I/O)."""
+
+from __future__ import annotations
+
+from systemprompt_analytics.ingest.identity import (
+    IdentityPolicy,
+    IdentityResolver,
+    SessionState,
+)
+from systemprompt_analytics.ingest.session_cookie import (
+    REFRESH_AFTER_SECONDS,
+    SessionCookie,
+    decode,
+    derive_cookie_key,
+    encode,
+)
+
+KEY = derive_cookie_key("k")
+T0 = 1_800_000_000.0
+MINUTE = 60.0
+
+
+def resolver(**policy: float) -> IdentityResolver:
+    return IdentityResolver(KEY, IdentityPolicy(**policy))  # type: ignore[arg-type]
+
+
+def test_first_request_starts_a_session_and_sets_a_cookie() -> None:
+    r = resolver()
+    first = r.resolve(cookie_value=None, fingerprint_hash="fp", user_id=None, now=T0)
+    assert first.is_new and first.evidence == "new" and first.new_reason == "no cookie"
+    cookie = decode(first.cookie_value, KEY)
+    assert cookie is not None and cookie.session_id == first.session_id
+
+
+def test_cookie_keeps_the_session_and_is_refreshed_only_when_stale() -> None:
+    r = resolver()
+    first = r.resolve(cookie_value=None, fingerprint_hash="fp", user_id=None, now=T0)
+    soon = r.resolve(
+        cookie_value=first.cookie_value, fingerprint_hash="x", user_id=None, now=T0 + 5
+    )
+    assert (soon.session_id, soon.evidence, soon.is_new) == (first.session_id, "cookie", False)
+    assert soon.cookie_value is None
+    later = r.resolve(
+        cookie_value=first.cookie_value,
+        fingerprint_hash="x",
+        user_id=None,
+        now=T0 + REFRESH_AFTER_SECONDS + 1,
+    )
+    assert later.session_id == first.session_id and later.cookie_value is not None
+
+
+def test_idle_timeout_starts_a_new_session() -> None:
+    r = resolver(idle_timeout_seconds=30 * MINUTE)
+    first = r.resolve(cookie_value=None, fingerprint_hash="fp", user_id=None, now=T0)
+    after = r.resolve(
+        cookie_value=first.cookie_value, fingerprint_hash="fp", user_id=None, now=T0 + 31 * MINUTE
+    )
+    assert after.is_new and after.session_id != first.session_id
+
+
+def test_sessions_are_capped_at_max_age_even_when_active() -> None:
+    r = resolver(max_age_seconds=3600, idle_timeout_seconds=30 * MINUTE)
+    current = r.resolve(cookie_value=None, fingerprint_hash="fp", user_id=None, now=T0)
+    first_id, cookie = current.session_id, current.cookie_value
+    now = T0
+    while now < T0 + 3600:
+        now += 10 * MINUTE
+        current = r.resolve(cookie_value=cookie, fingerprint_hash="fp", user_id=None, now=now)
+        cookie = current.cookie_value or cookie
+    assert current.is_new and current.session_id != first_id
+
+
+def test_cookie_from_another_instance_is_trusted_without_the_database() -> None:
+    other = resolver()
+    issued = other.resolve(cookie_value=None, fingerprint_hash="fp", user_id=None, now=T0)
+    here = resolver()
+    result = here.resolve(
+        cookie_value=issued.cookie_value, fingerprint_hash="fp", user_id=None, now=T0 + 60
+    )
+    assert result.session_id == issued.session_id and not result.is_new
+
+
+def test_cookie_less_requests_join_by_fingerprint() -> None:
+    r = resolver()
+    first = r.resolve(cookie_value=None, fingerprint_hash="fp", user_id=None, now=T0)
+    second = r.resolve(cookie_value=None, fingerprint_hash="fp", user_id=None, now=T0 + 30)
+    assert second.session_id == first.session_id and second.evidence == "fingerprint"
+    stranger = r.resolve(cookie_value=None, fingerprint_hash="other", user_id=None, now=T0 + 30)
+    assert stranger.is_new
+
+
+def test_cookie_less_request_never_joins_a_registered_users_session() -> None:
+    r = resolver()
+    user = r.resolve(cookie_value=None, fingerprint_hash="fp", user_id="alice", now=T0)
+    anonymous = r.resolve(cookie_value=None, fingerprint_hash="fp", user_id=None, now=T0 + 1)
+    assert anonymous.is_new and anonymous.session_id != user.session_id
+    mallory = r.resolve(cookie_value=None, fingerprint_hash="fp", user_id="mallory", now=T0 + 2)
+    assert mallory.session_id not in {user.session_id}
+
+
+def test_cookie_less_request_of_the_same_user_joins_their_session() -> None:
+    r = resolver()
+    first = r.resolve(cookie_value=None, fingerprint_hash="fp", user_id="alice", now=T0)
+    again = r.resolve(cookie_value=None, fingerprint_hash="fp", user_id="alice", now=T0 + 5)
+    assert again.session_id == first.session_id
+
+
+def test_login_within_a_session_identifies_it_once() -> None:
+    r = resolver()
+    first = r.resolve(cookie_value=None, fingerprint_hash="fp", user_id=None, now=T0)
+    login = r.resolve(
+        cookie_value=first.cookie_value, fingerprint_hash="fp", user_id="bob", now=T0 + 5
+    )
+    assert login.session_id == first.session_id and login.identified_user_id == "bob"
+    again = r.resolve(
+        cookie_value=first.cookie_value, fingerprint_hash="fp", user_id="bob", now=T0 + 6
+    )
+    assert again.identified_user_id is None
+
+
+def test_another_user_with_the_same_cookie_gets_a_new_session() -> None:
+    r = resolver()
+    bob = r.resolve(cookie_value=None, fingerprint_hash="fp", user_id="bob", now=T0)
+    carol = r.resolve(
+        cookie_value=bob.cookie_value, fingerprint_hash="fp", user_id="carol", now=T0 + 5
+    )
+    assert carol.is_new and carol.new_reason == "cookie session expired or left"
+
+
+def test_forged_or_foreign_cookie_does_not_attach_to_its_session() -> None:
+    victim = resolver().resolve(cookie_value=None, fingerprint_hash="v", user_id="alice", now=T0)
+    cookie = decode(victim.cookie_value, KEY)
+    assert cookie is not None
+    forged = encode(SessionCookie(cookie.session_id, cookie.started, cookie.last_seen), b"wrong")
+    r = resolver()
+    result = r.resolve(cookie_value=forged, fingerprint_hash="m", user_id=None, now=T0 + 1)
+    assert result.is_new and result.session_id != victim.session_id
+    assert result.new_reason == "invalid cookie"
+
+
+def test_remembered_sessions_from_the_fallback_are_reused() -> None:
+    r = resolver()
+    r.remember(SessionState("sess_" + "0" * 32, T0 - 60, T0 - 30, "fp"))
+    result = r.resolve(cookie_value=None, fingerprint_hash="fp", user_id=None, now=T0)
+    assert result.session_id == "sess_" + "0" * 32
+    assert r.lookup_fingerprint("fp", T0) is not None
+    assert r.lookup_fingerprint("fp", T0 + 3600) is None
+
+
+def test_index_is_bounded() -> None:
+    r = resolver(index_size=100)
+    for i in range(1_000):
+        r.resolve(cookie_value=None, fingerprint_hash=f"fp{i}", user_id=None, now=T0 + i)
+    assert len(r) == 100

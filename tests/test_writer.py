@@ -1,0 +1,135 @@
+"""The batching writer against the real databases."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, func, select
+from sqlalchemy.engine import make_url
+
+from systemprompt_analytics.ingest.activity import SessionActivity
+from systemprompt_analytics.ingest.writer import BatchWriter, WriterConfig
+from systemprompt_analytics.storage.engine import make_engine
+from systemprompt_analytics.storage.schema import request_events, sessions
+from tests.tcp_proxy import TcpProxy
+
+T0 = datetime(2026, 11, 1, 12, tzinfo=UTC)
+
+
+def _event(session_id: str, at: datetime, status: int = 200) -> dict[str, Any]:
+    return {
+        "session_id": session_id,
+        "occurred_at": at,
+        "method": "GET",
+        "path": "/docs",
+        "status_code": status,
+        "latency_ms": 3.5,
+        "kind": "page",
+        "response_bytes": 1024,
+        "is_bot": False,
+        "is_ai_crawler": False,
+        "is_scanner": False,
+    }
+
+
+def _request(writer: BatchWriter, session_id: str, at: datetime, first: bool = False) -> bool:
+    activity = SessionActivity(
+        session_id,
+        started_at=at,
+        at=at,
+        attributes={"browser": "Firefox", "landing_page": "/docs"} if first else None,
+        counters={"request_count": 1, "page_view_count": 1},
+    )
+    return writer.submit(activity, request_events, _event(session_id, at))
+
+
+def _counts(engine: Engine) -> tuple[int, int]:
+    with engine.connect() as conn:
+        events = conn.execute(select(func.count()).select_from(request_events)).scalar_one()
+        total = conn.execute(select(func.sum(sessions.c.request_count))).scalar_one()
+    return int(events), int(total or 0)
+
+
+def test_counters_times_and_attributes_are_merged(db_engine: Engine) -> None:
+    writer = BatchWriter(db_engine, WriterConfig(batch_size=3)).start()
+    for i in range(10):
+        _request(writer, "sess_one", T0 + timedelta(seconds=i), first=(i == 4))
+    assert writer.close()
+    with db_engine.connect() as conn:
+        row = conn.execute(select(sessions).where(sessions.c.id == "sess_one")).one()._mapping
+    assert row["request_count"] == 10 and row["page_view_count"] == 10
+    assert row["started_at"] == T0
+    assert row["last_activity_at"] == T0 + timedelta(seconds=9)
+    assert (row["browser"], row["landing_page"]) == ("Firefox", "/docs")
+    assert writer.stats.written_events == 10 and writer.stats.dropped == 0
+
+
+def test_concurrent_producers_lose_nothing(db_engine: Engine) -> None:
+    writer = BatchWriter(db_engine, WriterConfig(batch_size=500, flush_interval=0.05)).start()
+
+    def produce(worker: int) -> None:
+        for i in range(1_000):
+            _request(writer, f"sess_w{worker}_{i % 20}", T0 + timedelta(milliseconds=i))
+
+    threads = [threading.Thread(target=produce, args=(w,)) for w in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert writer.close()
+    assert _counts(db_engine) == (4_000, 4_000)
+
+
+def test_two_writers_merge_the_same_session_commutatively(db_engine: Engine) -> None:
+    first = BatchWriter(db_engine, WriterConfig(batch_size=7)).start()
+    second = BatchWriter(db_engine, WriterConfig(batch_size=5)).start()
+    for i in range(50):
+        _request(first if i % 2 else second, "sess_shared", T0 + timedelta(seconds=i), first=i == 9)
+    assert first.close() and second.close()
+    with db_engine.connect() as conn:
+        row = conn.execute(select(sessions).where(sessions.c.id == "sess_shared")).one()._mapping
+    assert row["request_count"] == 50
+    assert row["started_at"] == T0 and row["last_activity_at"] == T0 + timedelta(seconds=49)
+    assert row["browser"] == "Firefox"
+
+
+def test_full_queue_drops_new_items_and_counts_them(db_engine: Engine) -> None:
+    writer = BatchWriter(db_engine, WriterConfig(max_pending=100))  # not started: nothing drains
+    accepted = sum(_request(writer, "sess_q", T0) for _ in range(150))
+    assert accepted == 100
+    assert writer.stats.dropped == 50
+    assert writer.close()  # writes inline what was accepted
+    assert _counts(db_engine) == (100, 100)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_postgres_outage_loses_no_event(database_url: str, db_engine: Engine) -> None:
+    """Cut the network to PostgreSQL mid-load for a few seconds; every event still lands."""
+    url = make_url(database_url)
+    proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
+    engine = make_engine(
+        url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False),
+        connect_args={"connect_timeout": 2},
+    )
+    writer = BatchWriter(
+        engine, WriterConfig(batch_size=200, flush_interval=0.05, retry_max=0.5)
+    ).start()
+    try:
+        for i in range(3_000):
+            _request(writer, f"sess_out_{i % 50}", T0 + timedelta(milliseconds=i))
+            if i == 1_000:
+                proxy.cut()
+            if i == 2_000:
+                threading.Event().wait(3.0)  # the database stays unreachable for a while
+                assert writer.stats.failed_flushes > 0
+                proxy.restore()
+        assert writer.close(timeout=60)
+    finally:
+        proxy.close()
+        engine.dispose()
+    assert writer.stats.dropped == 0
+    assert _counts(db_engine) == (3_000, 3_000)
