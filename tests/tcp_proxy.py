@@ -35,6 +35,10 @@ class TcpProxy:
                 client.close()
                 continue
             with self._lock:
+                if not self._up.is_set():  # cut while this connection was being set up
+                    client.close()
+                    upstream.close()
+                    continue
                 self._connections += [client, upstream]
             for source, sink in ((client, upstream), (upstream, client)):
                 threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
@@ -53,8 +57,8 @@ class TcpProxy:
 
     def cut(self) -> None:
         """Refuse new connections and break every open one."""
-        self._up.clear()
         with self._lock:
+            self._up.clear()
             for sock in self._connections:
                 with contextlib.suppress(OSError):
                     sock.shutdown(socket.SHUT_RDWR)
