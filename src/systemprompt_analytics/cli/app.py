@@ -15,11 +15,13 @@ from sqlalchemy.exc import OperationalError
 
 from systemprompt_analytics import __version__
 from systemprompt_analytics.cli import context
+from systemprompt_analytics.cli.cleanup_cmd import cleanup_command
 from systemprompt_analytics.cli.config_cmd import config_command
 from systemprompt_analytics.cli.demo_cmd import demo_command
 from systemprompt_analytics.cli.migrate_cmd import migrate_command
 from systemprompt_analytics.cli.overview_cmd import overview_command
 from systemprompt_analytics.cli.render import err_console
+from systemprompt_analytics.cli.sessions_cmd import app as sessions_app
 from systemprompt_analytics.errors import (
     AnalyticsError,
     ConfigError,
@@ -69,6 +71,8 @@ app.command("config")(config_command)
 app.command("migrate")(migrate_command)
 app.command("demo")(demo_command)
 app.command("overview")(overview_command)
+app.command("cleanup")(cleanup_command)
+app.add_typer(sessions_app, name="sessions")
 
 
 def run(argv: list[str] | None = None) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -38,4 +39,24 @@ CsvOption = Annotated[
         writable=True,
         show_default=False,
     ),
+]
+
+
+class GroupBy(StrEnum):
+    hour = "hour"
+    day = "day"
+    week = "week"
+    month = "month"
+
+
+GroupByOption = Annotated[
+    GroupBy,
+    typer.Option(
+        "--group-by",
+        help="Trend bucket, in UTC: hour, day, week (ISO, from Monday) or month.",
+        case_sensitive=False,
+    ),
+]
+LimitOption = Annotated[
+    int, typer.Option("--limit", min=1, max=10_000, help="Maximum number of rows to show.")
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -58,3 +58,14 @@ def fmt_change(change: float | None, unit: str = "%") -> str:
     if change < 0:
         return f"[red]▼ {abs(change):,.1f}{suffix}[/]"
     return f"= 0{suffix}"
+
+
+def comparison_cells(
+    current: float | int | None,
+    previous: float | int | None,
+    change: float | None,
+    is_rate: bool,
+    formatter: Callable[[Any], str],
+) -> tuple[str, str, str]:
+    """Current, previous and change cells for a figure compared with the previous period."""
+    return formatter(current), formatter(previous), fmt_change(change, "pts" if is_rate else "%")

@@ -117,6 +117,19 @@ class IdentityResolver:
             if known is None or known.last_seen < state.last_seen:
                 self._store(state)
 
+    def identify(self, session_id: str, user_id: str) -> bool:
+        """Record that an anonymous session's user became known (after the app authenticated
+        the request). True when this changed the session; a session that already belongs to
+        someone keeps its owner."""
+        with self._lock:
+            state = self._index.sessions.get(session_id)
+            if state is None:
+                return True  # evicted: the database merge keeps an existing owner anyway
+            if state.user_id is not None:
+                return False
+            state.user_id = user_id
+            return True
+
     def is_alive(self, started: float, last_seen: float, now: float) -> bool:
         return (
             now - last_seen < self.policy.idle_timeout_seconds

@@ -134,6 +134,8 @@ sessions = Table(
     _flag("is_scanner"),
     _flag("is_behavioral_bot"),
     _flag("is_datacenter"),
+    # Why is_datacenter is set: the hosting provider the address belongs to (aws, gcp, ...).
+    Column("hosting_provider", String(64)),
     Column("bot_name", String(128)),
     Column("bot_category", String(32)),
     Column("bot_reason", Text),
@@ -194,6 +196,7 @@ SESSION_ATTRIBUTES = (
     "utm_campaign",
     "utm_content",
     "utm_term",
+    "hosting_provider",
     "bot_name",
     "bot_category",
     "bot_reason",

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Integer, and_, cast, func, or_, update
+from sqlalchemy import Connection, Integer, and_, cast, func, or_, select, update
 from sqlalchemy.sql.dml import Insert
 
 from systemprompt_analytics.storage.dialect import (
@@ -53,6 +53,22 @@ def merge_rows(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
         conn.execute(merge_statement(conn.dialect.name), list(rows))
 
 
+def _stale(now: datetime, idle_timeout: timedelta, max_age: timedelta) -> Any:
+    c = sessions.c
+    return and_(
+        c.ended_at.is_(None),
+        or_(c.last_activity_at < now - idle_timeout, c.started_at < now - max_age),
+    )
+
+
+def count_idle_sessions(
+    conn: Connection, *, now: datetime, idle_timeout: timedelta, max_age: timedelta
+) -> int:
+    """How many open sessions :func:`end_idle_sessions` would end now."""
+    statement = select(func.count()).select_from(sessions).where(_stale(now, idle_timeout, max_age))
+    return int(conn.execute(statement).scalar_one())
+
+
 def end_idle_sessions(
     conn: Connection, *, now: datetime, idle_timeout: timedelta, max_age: timedelta
 ) -> int:
@@ -67,12 +83,7 @@ def end_idle_sessions(
     capped = least(dialect_name, seconds, max_age.total_seconds())
     statement = (
         update(sessions)
-        .where(
-            and_(
-                c.ended_at.is_(None),
-                or_(c.last_activity_at < now - idle_timeout, c.started_at < now - max_age),
-            )
-        )
+        .where(_stale(now, idle_timeout, max_age))
         .values(ended_at=c.last_activity_at, duration_seconds=cast(func.floor(capped), Integer))
     )
     return int(conn.execute(statement).rowcount or 0)

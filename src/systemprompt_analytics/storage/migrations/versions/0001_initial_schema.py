@@ -381,6 +381,7 @@ def upgrade() -> None:
         sa.Column("is_scanner", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column("is_behavioral_bot", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column("is_datacenter", sa.Boolean(), server_default=sa.false(), nullable=False),
+        sa.Column("hosting_provider", sa.String(length=64), nullable=True),
         sa.Column("bot_name", sa.String(length=128), nullable=True),
         sa.Column("bot_category", sa.String(length=32), nullable=True),
         sa.Column("bot_reason", sa.Text(), nullable=True),

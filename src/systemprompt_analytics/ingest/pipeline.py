@@ -1,0 +1,221 @@
+"""The request pipeline: extract → classify → identify → enqueue. No database on this path.
+
+``begin()`` runs before the host app handles a request (so the session cookie can go out with
+the response); ``finish()`` runs after it and hands one session activity and one request event
+to the batching writer. Both are pure computation plus memory: the per-UA and per-IP lookups are
+cached, identity comes from the signed cookie or the in-memory index.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from ipaddress import IPv4Network, IPv6Network
+from typing import Any
+
+from systemprompt_analytics.config import PrivacyMode
+from systemprompt_analytics.detection.user_agents import (
+    BotCategory,
+    UserAgentInfo,
+    classify_user_agent,
+)
+from systemprompt_analytics.ingest.activity import SessionActivity
+from systemprompt_analytics.ingest.attribution import classify_referrer, parse_locale, parse_utm
+from systemprompt_analytics.ingest.client_ip import client_ip
+from systemprompt_analytics.ingest.datacenter import DatacenterDetector
+from systemprompt_analytics.ingest.fingerprint import fingerprint
+from systemprompt_analytics.ingest.geo import GeoLookup
+from systemprompt_analytics.ingest.identity import IdentityResolver, Resolution
+from systemprompt_analytics.ingest.privacy import truncate_ip
+from systemprompt_analytics.ingest.request_kind import DEFAULT_KIND_RULES, KindRules, request_kind
+from systemprompt_analytics.ingest.session_cookie import read_cookie_header, set_cookie_header
+from systemprompt_analytics.ingest.writer import BatchWriter
+from systemprompt_analytics.storage.schema import request_events
+
+CLIENT_HINT_HEADER = "x-sp-fingerprint"
+MAX_PATH_LENGTH = 2048
+
+
+@dataclass(frozen=True, slots=True)
+class RequestFacts:
+    """What the pipeline needs to know about one request, independent of the web framework."""
+
+    method: str
+    path: str
+    query_string: str
+    headers: Mapping[str, str]  # lower-case names; repeated headers joined with ", "
+    peer_ip: str | None
+    secure: bool = False
+    at: datetime | None = None  # when it happened; None = now (log import passes the log time)
+    user_id: str | None = None  # the authenticated user, when known before the app runs
+
+
+@dataclass(slots=True)
+class RequestContext:
+    facts: RequestFacts
+    at: datetime
+    resolution: Resolution
+    user_agent: UserAgentInfo
+    kind: str
+    attributes: dict[str, Any] | None
+    set_cookie: str | None
+    started: float = field(default_factory=time.perf_counter)
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineConfig:
+    cookie_key: bytes
+    fingerprint_key: bytes
+    trusted_proxies: tuple[IPv4Network | IPv6Network, ...] = ()
+    site_hosts: frozenset[str] = frozenset()
+    privacy_mode: PrivacyMode = "off"
+    kind_rules: KindRules = DEFAULT_KIND_RULES
+    record_health_checks: bool = False
+    cookie_max_age: int = 24 * 3600
+
+
+class RequestPipeline:
+    def __init__(
+        self,
+        config: PipelineConfig,
+        identity: IdentityResolver,
+        writer: BatchWriter,
+        geo: GeoLookup | None = None,
+        datacenter: DatacenterDetector | None = None,
+    ) -> None:
+        self.config = config
+        self.identity = identity
+        self.writer = writer
+        self.geo = geo
+        self.datacenter = datacenter
+
+    def begin(self, facts: RequestFacts) -> RequestContext | None:
+        """Attribute the request to a session; None for requests that are not tracked."""
+        at = facts.at or datetime.now(UTC)
+        headers = facts.headers
+        kind = request_kind(facts.method, facts.path, headers.get("accept"), self.config.kind_rules)
+        if kind == "health" and not self.config.record_health_checks:
+            return None
+        ip = client_ip(facts.peer_ip, headers, self.config.trusted_proxies)
+        user_agent = classify_user_agent(headers.get("user-agent"))
+        print_ = fingerprint(
+            self.config.fingerprint_key,
+            user_agent=headers.get("user-agent"),
+            accept_language=headers.get("accept-language"),
+            ip=ip,
+            day=at.date(),
+            client_hint=headers.get(CLIENT_HINT_HEADER),
+            privacy=self.config.privacy_mode != "off",
+        )
+        resolution = self.identity.resolve(
+            cookie_value=read_cookie_header(headers.get("cookie")),
+            fingerprint_hash=print_.fingerprint_hash,
+            user_id=facts.user_id,
+            now=at.timestamp(),
+        )
+        attributes = None
+        if resolution.is_new:
+            attributes = self._session_attributes(facts, kind, ip, user_agent)
+            attributes["fingerprint_hash"] = print_.fingerprint_hash
+            attributes["visitor_hash"] = print_.visitor_hash
+        if resolution.identified_user_id is not None:
+            attributes = attributes or {}
+            attributes["user_id"] = resolution.identified_user_id
+        set_cookie = None
+        if resolution.cookie_value is not None:
+            set_cookie = set_cookie_header(
+                resolution.cookie_value, max_age=self.config.cookie_max_age, secure=facts.secure
+            )
+        return RequestContext(facts, at, resolution, user_agent, kind, attributes, set_cookie)
+
+    def finish(
+        self,
+        context: RequestContext,
+        status_code: int,
+        response_bytes: int | None = None,
+        latency_ms: float | None = None,
+        user_id: str | None = None,
+    ) -> bool:
+        """Queue the request's session activity and event. False if the writer had to drop it."""
+        if latency_ms is None:
+            latency_ms = (time.perf_counter() - context.started) * 1000.0
+        attributes = context.attributes
+        if user_id is not None and self.identity.identify(context.resolution.session_id, user_id):
+            attributes = {**(attributes or {}), "user_id": user_id}
+        agent = context.user_agent
+        flags = {
+            "is_bot": agent.is_bot,
+            "is_ai_crawler": agent.is_ai_crawler,
+            "is_scanner": agent.category == BotCategory.SCANNER,
+        }
+        session_flags = {
+            **flags,
+            "is_datacenter": bool(attributes and attributes.get("hosting_provider")),
+        }
+        is_error = status_code >= 400
+        activity = SessionActivity(
+            session_id=context.resolution.session_id,
+            started_at=datetime.fromtimestamp(context.resolution.started, UTC),
+            at=context.at,
+            attributes=attributes,
+            counters={
+                "request_count": 1,
+                "page_view_count": int(context.kind == "page" and not is_error),
+                "error_count": int(is_error),
+            },
+            flags=session_flags,
+        )
+        event = {
+            "session_id": context.resolution.session_id,
+            "occurred_at": context.at,
+            "method": context.facts.method[:10],
+            "path": context.facts.path[:MAX_PATH_LENGTH],
+            "status_code": status_code,
+            "latency_ms": round(latency_ms, 3),
+            "kind": context.kind,
+            "response_bytes": response_bytes,
+            **flags,
+        }
+        return self.writer.submit(activity, request_events, event)
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _session_attributes(
+        self, facts: RequestFacts, kind: str, ip: str | None, agent: UserAgentInfo
+    ) -> dict[str, Any]:
+        headers = facts.headers
+        utm = parse_utm(facts.query_string)
+        referrer = classify_referrer(headers.get("referer"), self.config.site_hosts, utm)
+        geo = self.geo.lookup(ip) if self.geo is not None else None
+        provider = self.datacenter.lookup(ip) if self.datacenter is not None else None
+        entry = facts.path + (f"?{facts.query_string}" if facts.query_string else "")
+        attributes: dict[str, Any] = {
+            "source": "api" if kind == "api" else "web",
+            "ip": truncate_ip(ip, self.config.privacy_mode),
+            "user_agent": headers.get("user-agent"),
+            "device_type": agent.device_type,
+            "browser": agent.browser,
+            "browser_version": agent.browser_version,
+            "os": agent.os,
+            "os_version": agent.os_version,
+            "locale": parse_locale(headers.get("accept-language")),
+            "referrer_url": referrer.url,
+            "referrer_source": referrer.source,
+            "channel": referrer.channel,
+            "landing_page": facts.path[:MAX_PATH_LENGTH] if kind == "page" else None,
+            "entry_url": entry[:MAX_PATH_LENGTH],
+            "utm_source": utm.source,
+            "utm_medium": utm.medium,
+            "utm_campaign": utm.campaign,
+            "utm_content": utm.content,
+            "utm_term": utm.term,
+            "bot_name": agent.bot_name,
+            "bot_category": str(agent.category) if agent.category is not None else None,
+            "bot_reason": agent.reason if agent.is_bot else None,
+            "hosting_provider": provider,
+        }
+        if geo is not None:
+            attributes.update(country=geo.country, region=geo.region, city=geo.city)
+        return attributes

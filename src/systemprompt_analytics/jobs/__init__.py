@@ -1,0 +1,1 @@
+"""Background and scheduled jobs (session cleanup, later reputation and anomaly evaluation)."""

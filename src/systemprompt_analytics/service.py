@@ -1,0 +1,96 @@
+"""The facade: one object, built from Settings, that owns the engine, the writer and the pipeline.
+
+    analytics = Analytics.from_env()       # SP_ANALYTICS_* settings
+    app.add_middleware(AnalyticsMiddleware, analytics=analytics)
+
+The writer thread starts on first use and ``close()`` flushes what is queued.
+"""
+
+from __future__ import annotations
+
+import atexit
+import threading
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Engine
+
+from systemprompt_analytics.config import Settings, load_settings
+from systemprompt_analytics.ingest.datacenter import DatacenterDetector
+from systemprompt_analytics.ingest.fingerprint import derive_fingerprint_key
+from systemprompt_analytics.ingest.geo import GeoLookup
+from systemprompt_analytics.ingest.identity import IdentityPolicy, IdentityResolver
+from systemprompt_analytics.ingest.pipeline import PipelineConfig, RequestPipeline
+from systemprompt_analytics.ingest.session_cookie import derive_cookie_key
+from systemprompt_analytics.ingest.writer import BatchWriter, WriterConfig
+from systemprompt_analytics.storage.engine import make_engine
+from systemprompt_analytics.storage.migrate import current_revision, upgrade
+
+
+class Analytics:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        engine: Engine | None = None,
+        writer_config: WriterConfig | None = None,
+        site_hosts: Iterable[str] = (),
+        migrate: bool | None = None,
+    ) -> None:
+        self.settings = settings
+        self.engine = engine or make_engine(settings.database_url)
+        if migrate or (migrate is None and self._is_new_sqlite()):
+            upgrade(self.engine)
+        secret = settings.resolve_secret_key()
+        self.identity = IdentityResolver(
+            derive_cookie_key(secret),
+            IdentityPolicy(
+                idle_timeout_seconds=settings.session_timeout_minutes * 60.0,
+                max_age_seconds=settings.session_max_hours * 3600.0,
+            ),
+        )
+        self.writer = BatchWriter(self.engine, writer_config)
+        self.pipeline = RequestPipeline(
+            PipelineConfig(
+                cookie_key=derive_cookie_key(secret),
+                fingerprint_key=derive_fingerprint_key(secret),
+                trusted_proxies=tuple(settings.trusted_proxies),
+                site_hosts=frozenset(host.lower() for host in site_hosts),
+                privacy_mode=settings.privacy_mode,
+                cookie_max_age=settings.session_max_hours * 3600,
+            ),
+            self.identity,
+            self.writer,
+            geo=GeoLookup.from_settings(settings.geoip_db),
+            datacenter=DatacenterDetector(),
+        )
+        self._started = False
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_env(cls, **kwargs: Any) -> Analytics:
+        """Settings from ``SP_ANALYTICS_*`` variables and the config file."""
+        return cls(load_settings(), **kwargs)
+
+    def _is_new_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite" and current_revision(self.engine) is None
+
+    def start(self) -> Analytics:
+        with self._lock:
+            if not self._started:
+                self.writer.start()
+                atexit.register(self.close)
+                self._started = True
+        return self
+
+    def flush(self, timeout: float = 30.0) -> bool:
+        return self.writer.flush(timeout)
+
+    def close(self, timeout: float = 30.0) -> bool:
+        """Flush everything queued and stop the writer. Safe to call more than once."""
+        with self._lock:
+            if not self._started:
+                return self.writer.close(timeout)
+            self._started = False
+        atexit.unregister(self.close)
+        return self.writer.close(timeout)

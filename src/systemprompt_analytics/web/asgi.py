@@ -1,0 +1,100 @@
+"""ASGI middleware (Starlette, FastAPI, any ASGI app).
+
+    from systemprompt_analytics import Analytics
+    from systemprompt_analytics.web import AnalyticsMiddleware
+
+    app.add_middleware(AnalyticsMiddleware, analytics=Analytics.from_env())
+
+Every HTTP request is attributed to a session before the app runs (so the session cookie can
+be set on the response) and recorded after the response is sent. The app's work is never
+delayed by the database: recording only queues. On lifespan shutdown the queue is flushed.
+
+The user: ``user_id=callable(scope)`` is asked before the app runs (e.g. from a bearer token);
+after the app ran, ``scope["state"]["analytics_user_id"]`` (``request.state.analytics_user_id``
+in Starlette) is read too, so an auth dependency can report who the user was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from systemprompt_analytics.ingest.pipeline import RequestContext
+from systemprompt_analytics.service import Analytics
+from systemprompt_analytics.web.facts import facts_from_scope
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+STATE_USER_KEY = "analytics_user_id"
+CLIENT_CLOSED_REQUEST = 499
+
+
+class AnalyticsMiddleware:
+    def __init__(
+        self,
+        app: ASGIApp,
+        analytics: Analytics | None = None,
+        user_id: Callable[[Scope], str | None] | None = None,
+    ) -> None:
+        self.app = app
+        self.analytics = analytics or Analytics.from_env()
+        self.user_id = user_id
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(scope, receive, send)
+            return
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        self.analytics.start()
+        pipeline = self.analytics.pipeline
+        known_user = self.user_id(scope) if self.user_id is not None else None
+        context = pipeline.begin(facts_from_scope(scope, known_user))
+        if context is None:
+            await self.app(scope, receive, send)
+            return
+        status = CLIENT_CLOSED_REQUEST
+        sent = 0
+
+        async def send_and_observe(message: Message) -> None:
+            nonlocal status, sent
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+                if context.set_cookie is not None:
+                    headers = list(message.get("headers", []))
+                    headers.append((b"set-cookie", context.set_cookie.encode("latin-1")))
+                    message["headers"] = headers
+            elif message["type"] == "http.response.body":
+                sent += len(message.get("body", b""))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_observe)
+        except BaseException:
+            if status == CLIENT_CLOSED_REQUEST:
+                status = 500
+            raise
+        finally:
+            self._finish(context, scope, status, sent)
+
+    def _finish(self, context: RequestContext, scope: Scope, status: int, sent: int) -> None:
+        state = scope.get("state")
+        user = state.get(STATE_USER_KEY) if isinstance(state, dict) else None
+        self.analytics.pipeline.finish(
+            context, status, response_bytes=sent, user_id=str(user) if user else None
+        )
+
+    async def _lifespan(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def send_and_close(message: Message) -> None:
+            if message["type"] == "lifespan.startup.complete":
+                self.analytics.start()
+            if message["type"] in ("lifespan.shutdown.complete", "lifespan.shutdown.failed"):
+                self.analytics.close()
+            await send(message)
+
+        await self.app(scope, receive, send_and_close)

@@ -1,0 +1,53 @@
+"""Turning an ASGI scope or a WSGI environ into the pipeline's framework-neutral RequestFacts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from systemprompt_analytics.ingest.pipeline import RequestFacts
+
+
+def _join_headers(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    for name, value in pairs:
+        key = name.lower()
+        headers[key] = f"{headers[key]}, {value}" if key in headers else value
+    return headers
+
+
+def facts_from_scope(scope: Mapping[str, Any], user_id: str | None = None) -> RequestFacts:
+    raw = scope.get("headers") or ()
+    headers = _join_headers(
+        (name.decode("latin-1"), value.decode("latin-1")) for name, value in raw
+    )
+    client = scope.get("client")
+    return RequestFacts(
+        method=str(scope.get("method", "GET")),
+        path=str(scope.get("path", "/")) or "/",
+        query_string=bytes(scope.get("query_string", b"")).decode("latin-1"),
+        headers=headers,
+        peer_ip=str(client[0]) if client else None,
+        secure=scope.get("scheme") in ("https", "wss"),
+        user_id=user_id,
+    )
+
+
+def facts_from_environ(environ: Mapping[str, Any], user_id: str | None = None) -> RequestFacts:
+    pairs = [
+        (key[5:].replace("_", "-"), str(value))
+        for key, value in environ.items()
+        if key.startswith("HTTP_")
+    ]
+    for key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+        if environ.get(key):
+            pairs.append((key.replace("_", "-"), str(environ[key])))
+    return RequestFacts(
+        method=str(environ.get("REQUEST_METHOD", "GET")),
+        path=str(environ.get("PATH_INFO", "/")) or "/",
+        query_string=str(environ.get("QUERY_STRING", "")),
+        headers=_join_headers(pairs),
+        peer_ip=environ.get("REMOTE_ADDR") or None,
+        secure=environ.get("wsgi.url_scheme") == "https",
+        user_id=user_id,
+    )

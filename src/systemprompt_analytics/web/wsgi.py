@@ -1,0 +1,91 @@
+"""WSGI middleware (Flask, Django, any WSGI app).
+
+    from systemprompt_analytics import Analytics
+    from systemprompt_analytics.web import AnalyticsWSGIMiddleware
+
+    app.wsgi_app = AnalyticsWSGIMiddleware(app.wsgi_app, analytics=Analytics.from_env())  # Flask
+    application = AnalyticsWSGIMiddleware(get_wsgi_application())                        # Django
+
+The same pipeline as the ASGI middleware. The request is recorded when the server closes the
+response iterable (after the last byte). ``environ["analytics.user_id"]`` set by the app is
+read afterwards; ``user_id=callable(environ)`` is asked before the app runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from systemprompt_analytics.ingest.pipeline import RequestContext
+from systemprompt_analytics.service import Analytics
+from systemprompt_analytics.web.facts import facts_from_environ
+
+Environ = dict[str, Any]
+StartResponse = Callable[..., Any]
+WSGIApp = Callable[[Environ, StartResponse], Iterable[bytes]]
+
+ENVIRON_USER_KEY = "analytics.user_id"
+
+
+class AnalyticsWSGIMiddleware:
+    def __init__(
+        self,
+        app: WSGIApp,
+        analytics: Analytics | None = None,
+        user_id: Callable[[Environ], str | None] | None = None,
+    ) -> None:
+        self.app = app
+        self.analytics = (analytics or Analytics.from_env()).start()
+        self.user_id = user_id
+
+    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        known_user = self.user_id(environ) if self.user_id is not None else None
+        context = self.analytics.pipeline.begin(facts_from_environ(environ, known_user))
+        if context is None:
+            return self.app(environ, start_response)
+        observed = {"status": 500}
+
+        def start_and_observe(status: str, headers: list[tuple[str, str]], *exc: Any) -> Any:
+            observed["status"] = int(status.split(" ", 1)[0])
+            if context.set_cookie is not None:
+                headers = [*headers, ("Set-Cookie", context.set_cookie)]
+            return start_response(status, headers, *exc)
+
+        try:
+            body = self.app(environ, start_and_observe)
+        except BaseException:
+            self._finish(context, environ, 500, 0)
+            raise
+        return _ObservedBody(body, lambda sent: self._finish(context, environ, observed["status"], sent))
+
+    def _finish(self, context: RequestContext, environ: Environ, status: int, sent: int) -> None:
+        user = environ.get(ENVIRON_USER_KEY)
+        self.analytics.pipeline.finish(
+            context, status, response_bytes=sent, user_id=str(user) if user else None
+        )
+
+
+class _ObservedBody:
+    """Wraps the response iterable to count bytes and record the request on ``close()``."""
+
+    def __init__(self, body: Iterable[bytes], done: Callable[[int], None]) -> None:
+        self._body = body
+        self._done = done
+        self._sent = 0
+        self._closed = False
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self._body:
+            self._sent += len(chunk)
+            yield chunk
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            close = getattr(self._body, "close", None)
+            if close is not None:
+                close()
+        finally:
+            self._done(self._sent)
