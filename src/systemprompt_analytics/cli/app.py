@@ -15,6 +15,7 @@ from sqlalchemy.exc import OperationalError
 
 from systemprompt_analytics import __version__
 from systemprompt_analytics.cli import context
+from systemprompt_analytics.cli.classify_ua_cmd import classify_ua_command
 from systemprompt_analytics.cli.cleanup_cmd import cleanup_command
 from systemprompt_analytics.cli.config_cmd import config_command
 from systemprompt_analytics.cli.demo_cmd import demo_command
@@ -72,6 +73,7 @@ app.command("migrate")(migrate_command)
 app.command("demo")(demo_command)
 app.command("overview")(overview_command)
 app.command("cleanup")(cleanup_command)
+app.command("classify-ua")(classify_ua_command)
 app.add_typer(sessions_app, name="sessions")
 
 

@@ -1,0 +1,1 @@
+"""Pure detection logic: user agents, bots, crawlers, scanners, behaviour, throttle levels."""
