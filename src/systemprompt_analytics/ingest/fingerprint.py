@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from ipaddress import IPv6Address, ip_address
 
 HASH_HEX_LENGTH = 32  # 128 bits
@@ -88,3 +90,36 @@ def fingerprint(
     return Fingerprint(
         fingerprint_hash, _digest(key, "visitor1", day.isoformat(), fingerprint_hash)
     )
+
+
+FingerprintFunction = Callable[[str | None, str | None, str | None, date, str | None], Fingerprint]
+
+
+def cached_fingerprinter(
+    key: bytes, privacy: bool = False, cache_size: int = 65_536
+) -> FingerprintFunction:
+    """:func:`fingerprint` with the key bound, cached per (UA, language, IP, day, hint).
+
+    The same client sends the same traits on every request, so the two HMACs and the address
+    parsing run once per client and day instead of once per request.
+    """
+
+    @lru_cache(maxsize=cache_size)
+    def compute(
+        user_agent: str | None,
+        accept_language: str | None,
+        ip: str | None,
+        day: date,
+        client_hint: str | None,
+    ) -> Fingerprint:
+        return fingerprint(
+            key,
+            user_agent=user_agent,
+            accept_language=accept_language,
+            ip=ip,
+            day=day,
+            client_hint=client_hint,
+            privacy=privacy,
+        )
+
+    return compute

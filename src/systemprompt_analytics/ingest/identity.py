@@ -21,6 +21,7 @@ import threading
 import uuid
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Literal
 
 from systemprompt_analytics.ingest import session_cookie
@@ -77,6 +78,11 @@ class IdentityResolver:
     def __init__(self, cookie_key: bytes, policy: IdentityPolicy | None = None) -> None:
         self._key = cookie_key
         self.policy = policy or IdentityPolicy()
+        # Verifying a cookie's HMAC costs more than the rest of resolution; a cookie value is
+        # re-sent unchanged for up to a minute, so remember the verdict per value.
+        self._decode = lru_cache(maxsize=65_536)(
+            lambda value: session_cookie.decode(value, cookie_key)
+        )
         self._index = _Index()
         self._lock = threading.Lock()
 
@@ -91,7 +97,7 @@ class IdentityResolver:
         now: float,
         allow_fingerprint: bool = True,
     ) -> Resolution:
-        cookie = session_cookie.decode(cookie_value, self._key)
+        cookie = self._decode(cookie_value) if cookie_value else None
         with self._lock:
             if cookie is not None:
                 resolution = self._from_cookie(cookie, fingerprint_hash, user_id, now)
@@ -150,8 +156,8 @@ class IdentityResolver:
             state = SessionState(
                 cookie.session_id, float(cookie.started), float(cookie.last_seen), fingerprint_hash
             )
-        else:
-            state.last_seen = max(state.last_seen, float(cookie.last_seen))
+        elif cookie.last_seen > state.last_seen:
+            state.last_seen = float(cookie.last_seen)
         if not self.is_alive(state.started, state.last_seen, now):
             return None
         if state.user_id is not None and user_id is not None and state.user_id != user_id:
@@ -178,7 +184,8 @@ class IdentityResolver:
         identified = None
         if user_id is not None and state.user_id is None:
             state.user_id = identified = user_id
-        state.last_seen = max(state.last_seen, now)
+        if now > state.last_seen:
+            state.last_seen = now
         self._store(state)
         stale = cookie_last_seen is None or now - cookie_last_seen >= (
             session_cookie.REFRESH_AFTER_SECONDS

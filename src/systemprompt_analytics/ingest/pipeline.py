@@ -25,7 +25,7 @@ from systemprompt_analytics.ingest.activity import SessionActivity
 from systemprompt_analytics.ingest.attribution import classify_referrer, parse_locale, parse_utm
 from systemprompt_analytics.ingest.client_ip import client_ip
 from systemprompt_analytics.ingest.datacenter import DatacenterDetector
-from systemprompt_analytics.ingest.fingerprint import fingerprint
+from systemprompt_analytics.ingest.fingerprint import cached_fingerprinter
 from systemprompt_analytics.ingest.geo import GeoLookup
 from systemprompt_analytics.ingest.identity import IdentityResolver, Resolution
 from systemprompt_analytics.ingest.privacy import truncate_ip
@@ -90,6 +90,9 @@ class RequestPipeline:
         self.writer = writer
         self.geo = geo
         self.datacenter = datacenter
+        self._fingerprint = cached_fingerprinter(
+            config.fingerprint_key, privacy=config.privacy_mode != "off"
+        )
 
     def begin(self, facts: RequestFacts) -> RequestContext | None:
         """Attribute the request to a session; None for requests that are not tracked."""
@@ -100,14 +103,12 @@ class RequestPipeline:
             return None
         ip = client_ip(facts.peer_ip, headers, self.config.trusted_proxies)
         user_agent = classify_user_agent(headers.get("user-agent"))
-        print_ = fingerprint(
-            self.config.fingerprint_key,
-            user_agent=headers.get("user-agent"),
-            accept_language=headers.get("accept-language"),
-            ip=ip,
-            day=at.date(),
-            client_hint=headers.get(CLIENT_HINT_HEADER),
-            privacy=self.config.privacy_mode != "off",
+        print_ = self._fingerprint(
+            headers.get("user-agent"),
+            headers.get("accept-language"),
+            ip,
+            at.date(),
+            headers.get(CLIENT_HINT_HEADER),
         )
         resolution = self.identity.resolve(
             cookie_value=read_cookie_header(headers.get("cookie")),
@@ -145,16 +146,16 @@ class RequestPipeline:
         if user_id is not None and self.identity.identify(context.resolution.session_id, user_id):
             attributes = {**(attributes or {}), "user_id": user_id}
         agent = context.user_agent
-        flags = {
-            "is_bot": agent.is_bot,
-            "is_ai_crawler": agent.is_ai_crawler,
-            "is_scanner": agent.category == BotCategory.SCANNER,
-        }
-        session_flags = {
-            **flags,
-            "is_datacenter": bool(attributes and attributes.get("hosting_provider")),
-        }
+        is_scanner = agent.category == BotCategory.SCANNER
         is_error = status_code >= 400
+        # Only true flags travel: the session merge ORs them, so False would change nothing.
+        session_flags: dict[str, bool] = {}
+        if agent.is_bot:
+            session_flags["is_bot"] = True
+            session_flags["is_ai_crawler"] = agent.is_ai_crawler
+            session_flags["is_scanner"] = is_scanner
+        if attributes and attributes.get("hosting_provider"):
+            session_flags["is_datacenter"] = True
         activity = SessionActivity(
             session_id=context.resolution.session_id,
             started_at=datetime.fromtimestamp(context.resolution.started, UTC),
@@ -176,7 +177,9 @@ class RequestPipeline:
             "latency_ms": round(latency_ms, 3),
             "kind": context.kind,
             "response_bytes": response_bytes,
-            **flags,
+            "is_bot": agent.is_bot,
+            "is_ai_crawler": agent.is_ai_crawler,
+            "is_scanner": is_scanner,
         }
         return self.writer.submit(activity, request_events, event)
 

@@ -112,7 +112,7 @@ class BatchWriter:
             self._queue.append(_Item(activity, table, row))
             self.stats.submitted += 1
             full = len(self._queue) >= self.config.batch_size
-        if full:
+        if full and not self._wake.is_set():
             self._wake.set()
         return True
 

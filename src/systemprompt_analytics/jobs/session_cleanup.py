@@ -37,10 +37,7 @@ class SessionCleanupService:
 
     def run(self, now: datetime, dry_run: bool = False) -> CleanupResult:
         """End every open session idle for the timeout (or older than the cap) as of ``now``."""
-        window = {"now": now, "idle_timeout": self.idle_timeout, "max_age": self.max_age}
+        operation = count_idle_sessions if dry_run else end_idle_sessions
         with self.engine.begin() as conn:
-            if dry_run:
-                ended = count_idle_sessions(conn, **window)
-            else:
-                ended = end_idle_sessions(conn, **window)
+            ended = operation(conn, now=now, idle_timeout=self.idle_timeout, max_age=self.max_age)
         return CleanupResult(ended, dry_run, now - self.idle_timeout)

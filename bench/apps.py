@@ -1,0 +1,41 @@
+"""The trivial Starlette endpoint the middleware benchmark serves, bare and with the middleware.
+
+Run by uvicorn in a separate process (``bench_pipeline.py`` starts it) so the load generator
+and the server do not share a GIL. The tracked app writes to ``$SP_BENCH_DATABASE_URL``.
+"""
+
+from __future__ import annotations
+
+import os
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse
+from starlette.routing import Route
+
+from systemprompt_analytics.config import load_settings
+from systemprompt_analytics.service import Analytics
+from systemprompt_analytics.web import AnalyticsMiddleware
+
+
+async def hello(request: Request) -> PlainTextResponse:
+    return PlainTextResponse("hello")
+
+
+def _app() -> Starlette:
+    return Starlette(routes=[Route("/{path:path}", hello)])
+
+
+bare_app = _app()
+
+
+def _tracked() -> Starlette:
+    app = _app()
+    url = os.environ.get("SP_BENCH_DATABASE_URL")
+    if url:
+        settings = load_settings(database_url=url)
+        app.add_middleware(AnalyticsMiddleware, analytics=Analytics(settings, migrate=True))
+    return app
+
+
+tracked_app = _tracked()

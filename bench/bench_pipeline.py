@@ -1,0 +1,297 @@
+"""Request-pipeline benchmarks (issue 3). One command, one table, ratios against baselines:
+
+    .venv/bin/python bench/bench_pipeline.py [--requests 20000] [--seconds 8] [--events 100000]
+
+(a) pipeline cost per request — extract + classify + identify + enqueue — in µs, for a browser
+    with a session cookie and a cached user agent, a cookie-less client, and an uncached
+    (never seen) user agent; target ≤ 30 µs cached.
+(b) requests/s of a trivial Starlette endpoint under uvicorn, bare and with the middleware,
+    same aiohttp load generator, same run; target ≥ 80% of bare.
+(c) batching-writer throughput (events/s) into SQLite and PostgreSQL; baseline: the same rows
+    as plain multi-row INSERTs; target ≥ 20,000 events/s into PostgreSQL.
+
+PostgreSQL: a scratch database is created at $SP_ANALYTICS_TEST_POSTGRES_URL's server and
+dropped afterwards; skipped (and said so) if unreachable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from systemprompt_analytics.config import load_settings
+from systemprompt_analytics.detection.user_agents import load_detection_data
+from systemprompt_analytics.ingest.activity import SessionActivity
+from systemprompt_analytics.ingest.pipeline import RequestFacts
+from systemprompt_analytics.ingest.writer import BatchWriter, WriterConfig
+from systemprompt_analytics.service import Analytics
+from systemprompt_analytics.storage.engine import make_engine
+from systemprompt_analytics.storage.migrate import upgrade
+from systemprompt_analytics.storage.schema import request_events
+
+ROOT = Path(__file__).resolve().parent.parent
+POSTGRES_ADMIN = os.environ.get(
+    "SP_ANALYTICS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+CHROME = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/141.0.0.0 Safari/537.36"
+)
+console = Console()
+
+
+@contextlib.contextmanager
+def postgres_database() -> Iterator[str | None]:
+    name = f"spa_bench_{secrets.token_hex(4)}"
+    try:
+        admin = create_engine(POSTGRES_ADMIN, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:
+        console.print(f"[yellow]PostgreSQL unreachable, skipping its rows: {exc}[/]")
+        yield None
+        return
+    try:
+        yield make_url(POSTGRES_ADMIN).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+# -- (a) pipeline cost ------------------------------------------------------------------------
+
+
+def _facts(ua: str, cookie: str | None, ip: str) -> RequestFacts:
+    headers = {
+        "user-agent": ua,
+        "accept": "text/html,application/xhtml+xml",
+        "accept-language": "en-US,en;q=0.9",
+        "referer": "https://www.google.com/",
+    }
+    if cookie:
+        headers["cookie"] = f"theme=dark; {cookie}"
+    return RequestFacts("GET", "/docs/getting-started", "utm_source=x", headers, ip)
+
+
+def bench_pipeline_cost(requests: int, workdir: Path) -> list[tuple[str, float]]:
+    settings = load_settings(database_url=f"sqlite:///{workdir / 'a.db'}", data_dir=workdir)
+    analytics = Analytics(
+        settings, migrate=True, writer_config=WriterConfig(max_pending=10 * requests)
+    )
+    pipeline = analytics.pipeline
+    load_detection_data()
+
+    def run(make: Any) -> float:
+        timings = []
+        for _ in range(3):
+            batch = [make(i) for i in range(requests)]
+            started = time.perf_counter()
+            for facts in batch:
+                context = pipeline.begin(facts)
+                assert context is not None
+                pipeline.finish(context, 200, 512, latency_ms=1.0)
+            timings.append((time.perf_counter() - started) / requests * 1e6)
+            analytics.writer._queue.clear()  # not measuring the database here
+        return statistics.median(timings)
+
+    first = pipeline.begin(_facts(CHROME, None, "203.0.113.7"))
+    assert first is not None and first.set_cookie is not None
+    cookie = first.set_cookie.split(";", 1)[0]
+    results = [
+        ("browser with cookie, cached UA", run(lambda i: _facts(CHROME, cookie, "203.0.113.7"))),
+        ("cookie-less client, cached UA", run(lambda i: _facts(CHROME, None, "203.0.113.8"))),
+        (
+            "uncached UA (unique per request)",
+            run(
+                lambda i: _facts(
+                    f"{CHROME} Build/{i}-{time.perf_counter_ns()}", None, "203.0.113.9"
+                )
+            ),
+        ),
+    ]
+    analytics.writer._queue.clear()
+    analytics.close()
+    return results
+
+
+# -- (b) uvicorn throughput --------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def uvicorn_process(app: str, env: dict[str, str]) -> Iterator[str]:
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", app, "--port", str(port), "--log-level", "warning",
+         "--no-access-log", "--no-proxy-headers", "--backlog", "4096"],
+        cwd=ROOT, env={**os.environ, **env},
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+                break
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError(f"uvicorn {app} did not start")
+            time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+async def _load(base: str, seconds: float, connections: int) -> float:
+    """Requests per second from ``connections`` keep-alive clients hammering for ``seconds``."""
+    done = 0
+    connector = aiohttp.TCPConnector(limit=connections)
+    async with aiohttp.ClientSession(base, connector=connector) as session:
+
+        async def worker(index: int) -> None:
+            nonlocal done
+            path = f"/page/{index}"
+            jar_cookie: dict[str, str] = {}
+            while time.perf_counter() < stop:
+                async with session.get(
+                    path, headers={"user-agent": CHROME, **jar_cookie}
+                ) as response:
+                    await response.read()
+                    cookie = response.headers.get("set-cookie")
+                    if cookie:
+                        jar_cookie = {"cookie": cookie.split(";", 1)[0]}
+                done += 1
+
+        warm = time.perf_counter() + 1.0
+        stop = warm
+        await asyncio.gather(*(worker(i) for i in range(connections)))  # warm-up
+        done = 0
+        started = time.perf_counter()
+        stop = started + seconds
+        await asyncio.gather(*(worker(i) for i in range(connections)))
+        return done / (time.perf_counter() - started)
+
+
+def bench_throughput(seconds: float, workdir: Path) -> list[tuple[str, float]]:
+    results = []
+    database = f"sqlite:///{workdir / 'b.db'}"
+    for label, app, env in (
+        ("bare endpoint", "bench.apps:bare_app", {}),
+        ("with middleware (SQLite)", "bench.apps:tracked_app", {"SP_BENCH_DATABASE_URL": database,
+         "SP_ANALYTICS_DATA_DIR": str(workdir)}),
+    ):  # fmt: skip
+        with uvicorn_process(app, env) as base:
+            results.append((label, asyncio.run(_load(base, seconds, 32))))
+    return results
+
+
+# -- (c) writer throughput ---------------------------------------------------------------------
+
+
+def _events(count: int, sessions: int) -> list[tuple[SessionActivity, dict[str, Any]]]:
+    start = datetime(2026, 11, 1, tzinfo=UTC)
+    items = []
+    for i in range(count):
+        session_id = f"sess_{i % sessions:032x}"
+        at = start + timedelta(milliseconds=i)
+        activity = SessionActivity(
+            session_id, at, at, counters={"request_count": 1, "page_view_count": 1}
+        )
+        row = {
+            "session_id": session_id, "occurred_at": at, "method": "GET",
+            "path": f"/docs/{i % 60}", "status_code": 200, "latency_ms": 2.5, "kind": "page",
+            "response_bytes": 2048, "is_bot": False, "is_ai_crawler": False, "is_scanner": False,
+        }  # fmt: skip
+        items.append((activity, row))
+    return items
+
+
+def bench_writer(url: str, events: int) -> tuple[float, float]:
+    """(batching writer events/s, plain multi-row INSERT events/s) on a fresh schema."""
+    engine = make_engine(url)
+    upgrade(engine)
+    items = _events(events, max(1, events // 20))
+    writer = BatchWriter(engine, WriterConfig(batch_size=5_000, max_pending=events + 1)).start()
+    started = time.perf_counter()
+    for activity, row in items:
+        writer.submit(activity, request_events, row)
+    assert writer.close(timeout=600)
+    writer_rate = events / (time.perf_counter() - started)
+    with engine.begin() as conn:
+        conn.execute(request_events.delete())
+    rows = [row for _, row in items]
+    started = time.perf_counter()
+    with engine.begin() as conn:
+        for offset in range(0, len(rows), 5_000):
+            conn.execute(request_events.insert(), rows[offset : offset + 5_000])
+    insert_rate = events / (time.perf_counter() - started)
+    engine.dispose()
+    return writer_rate, insert_rate
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=20_000)
+    parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--events", type=int, default=100_000)
+    args = parser.parse_args()
+
+    table = Table(title="Request pipeline benchmarks")
+    for column in ("bench", "case", "result", "ratio", "target"):
+        table.add_column(column, justify="right" if column in ("result", "ratio") else "left")
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        costs = bench_pipeline_cost(args.requests, workdir)
+        cached = costs[0][1]
+        for label, micros in costs:
+            table.add_row("(a) pipeline", label, f"{micros:.1f} µs", f"{micros / cached:.2f}×",
+                          "≤ 30 µs cached" if "cached" in label else "")  # fmt: skip
+        throughput = bench_throughput(args.seconds, workdir)
+        bare = throughput[0][1]
+        for label, rate in throughput:
+            table.add_row("(b) uvicorn", label, f"{rate:,.0f} req/s", f"{rate / bare:.2f}×",
+                          "≥ 0.80× bare" if "middleware" in label else "")  # fmt: skip
+        with postgres_database() as pg_url:
+            targets = [("SQLite", f"sqlite:///{workdir / 'c.db'}")]
+            if pg_url:
+                targets.append(("PostgreSQL", pg_url))
+            for name, url in targets:
+                writer_rate, insert_rate = bench_writer(url, args.events)
+                table.add_row("(c) writer", f"{name}: batching writer", f"{writer_rate:,.0f} ev/s",
+                              f"{writer_rate / insert_rate:.2f}×",
+                              "≥ 20,000 ev/s" if name == "PostgreSQL" else "")  # fmt: skip
+                table.add_row("(c) writer", f"{name}: plain INSERT (baseline)",
+                              f"{insert_rate:,.0f} ev/s", "1.00×", "")  # fmt: skip
+    console.print(table)
+    console.print(
+        "(a) ratio: against the cached-UA cookie case. (b) ratio: against the bare endpoint. "
+        "(c) ratio: the writer (session merge + COPY/executemany) against plain INSERTs of the "
+        "events alone."
+    )
+
+
+if __name__ == "__main__":
+    main()
