@@ -27,7 +27,7 @@ from typing import Literal
 from systemprompt_analytics.ingest import session_cookie
 from systemprompt_analytics.ingest.session_cookie import SessionCookie
 
-Evidence = Literal["cookie", "fingerprint", "new"]
+Evidence = Literal["cookie", "fingerprint", "key", "new"]
 
 
 @dataclass(slots=True)
@@ -60,6 +60,9 @@ class IdentityPolicy:
     idle_timeout_seconds: float = 30 * 60
     max_age_seconds: float = 24 * 3600
     index_size: int = 200_000
+
+
+_SESSION_KEY_NAMESPACE = uuid.UUID("5b0f3c9e-8a57-4d0e-9c41-7f2f1d3b6a10")
 
 
 def new_session_id() -> str:
@@ -111,6 +114,21 @@ class IdentityResolver:
                 if state is not None and state.user_id in (None, user_id):
                     return self._reuse(state, "fingerprint", user_id, now, cookie_last_seen=None)
             return self._start(fingerprint_hash, user_id, now, reason)
+
+    def resolve_keyed(self, session_key: str, fingerprint_hash: str, now: float) -> Resolution:
+        """The session named by an explicit key (e.g. a log's session field): one session per
+        key, its id derived from the key so that re-importing the same log names it again."""
+        session_id = f"sess_{uuid.uuid5(_SESSION_KEY_NAMESPACE, session_key).hex}"
+        with self._lock:
+            state = self._index.sessions.get(session_id)
+            if state is not None:
+                if now > state.last_seen:
+                    state.last_seen = now
+                self._store(state)
+                return Resolution(session_id, "key", False, state.started, None, None)
+            state = SessionState(session_id, now, now, fingerprint_hash)
+            self._store(state)
+            return Resolution(session_id, "new", True, now, None, None, "new session key")
 
     def lookup_fingerprint(self, fingerprint_hash: str, now: float) -> SessionState | None:
         with self._lock:

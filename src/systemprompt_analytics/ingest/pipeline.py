@@ -50,6 +50,7 @@ class RequestFacts:
     secure: bool = False
     at: datetime | None = None  # when it happened; None = now (log import passes the log time)
     user_id: str | None = None  # the authenticated user, when known before the app runs
+    session_key: str | None = None  # an explicit session key (log import's --session-field)
 
 
 @dataclass(slots=True)
@@ -110,12 +111,17 @@ class RequestPipeline:
             at.date(),
             headers.get(CLIENT_HINT_HEADER),
         )
-        resolution = self.identity.resolve(
-            cookie_value=read_cookie_header(headers.get("cookie")),
-            fingerprint_hash=print_.fingerprint_hash,
-            user_id=facts.user_id,
-            now=at.timestamp(),
-        )
+        if facts.session_key is not None:
+            resolution = self.identity.resolve_keyed(
+                facts.session_key, print_.fingerprint_hash, at.timestamp()
+            )
+        else:
+            resolution = self.identity.resolve(
+                cookie_value=read_cookie_header(headers.get("cookie")),
+                fingerprint_hash=print_.fingerprint_hash,
+                user_id=facts.user_id,
+                now=at.timestamp(),
+            )
         attributes = None
         if resolution.is_new:
             attributes = self._session_attributes(facts, kind, ip, user_agent)
@@ -140,8 +146,9 @@ class RequestPipeline:
         user_id: str | None = None,
     ) -> bool:
         """Queue the request's session activity and event. False if the writer had to drop it."""
-        if latency_ms is None:
+        if latency_ms is None and context.facts.at is None:
             latency_ms = (time.perf_counter() - context.started) * 1000.0
+        # A replayed request (log import) has no measurable latency: stored as NULL.
         attributes = context.attributes
         if user_id is not None and self.identity.identify(context.resolution.session_id, user_id):
             attributes = {**(attributes or {}), "user_id": user_id}
@@ -174,7 +181,7 @@ class RequestPipeline:
             "method": context.facts.method[:10],
             "path": context.facts.path[:MAX_PATH_LENGTH],
             "status_code": status_code,
-            "latency_ms": round(latency_ms, 3),
+            "latency_ms": None if latency_ms is None else round(latency_ms, 3),
             "kind": context.kind,
             "response_bytes": response_bytes,
             "is_bot": agent.is_bot,
