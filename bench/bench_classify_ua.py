@@ -5,7 +5,7 @@ The mix, deterministic for a seed: about 70% repeats of popular browser user age
 tail of (mostly unique) browser builds, devices and in-app browsers, 9% bots from the
 crawler-user-agents list (some with unique versions) and 1% malformed values.
 
-    .venv/bin/python bench/bench_classify_ua.py [--lines 100000] [--seed 7] [--write FILE]
+    .venv/bin/python -m bench.bench_classify_ua [--lines 100000] [--seed 7] [--write FILE]
 
 ``--write FILE`` also saves the generated input, to time the real command end to end:
 ``time sp-analytics classify-ua --file FILE > /dev/null``.

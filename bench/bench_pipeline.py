@@ -1,6 +1,6 @@
 """Request-pipeline benchmarks (issue 3). One command, one table, ratios against baselines:
 
-    .venv/bin/python bench/bench_pipeline.py [--requests 20000] [--seconds 8] [--events 100000]
+    .venv/bin/python -m bench.bench_pipeline [--requests 20000] [--seconds 8] [--events 100000]
 
 (a) pipeline cost per request — extract + classify + identify + enqueue — in µs, for a browser
     with a session cookie and a cached user agent, a cookie-less client, and an uncached
