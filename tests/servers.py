@@ -26,9 +26,7 @@ def run_asgi(app: Any) -> Iterator[str]:
     sock = _free_socket()
     port = sock.getsockname()[1]
     server = uvicorn.Server(
-        uvicorn.Config(
-            app, log_level="warning", lifespan="on", backlog=2048, proxy_headers=False
-        )
+        uvicorn.Config(app, log_level="warning", lifespan="on", backlog=2048, proxy_headers=False)
     )
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

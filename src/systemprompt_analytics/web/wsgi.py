@@ -56,7 +56,9 @@ class AnalyticsWSGIMiddleware:
         except BaseException:
             self._finish(context, environ, 500, 0)
             raise
-        return _ObservedBody(body, lambda sent: self._finish(context, environ, observed["status"], sent))
+        return _ObservedBody(
+            body, lambda sent: self._finish(context, environ, observed["status"], sent)
+        )
 
     def _finish(self, context: RequestContext, environ: Environ, status: int, sent: int) -> None:
         user = environ.get(ENVIRON_USER_KEY)
