@@ -1,0 +1,1 @@
+"""Request ingestion: extraction, identity, the batching writer."""
