@@ -76,6 +76,8 @@ class Analytics:
         return self.engine.dialect.name == "sqlite" and current_revision(self.engine) is None
 
     def start(self) -> Analytics:
+        if self._started:  # the common case, on every request: no lock needed
+            return self
         with self._lock:
             if not self._started:
                 self.writer.start()

@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy import Engine, Table
 
 from systemprompt_analytics.ingest.activity import SessionActivity, merge_activities
-from systemprompt_analytics.storage.dialect import bulk_append
+from systemprompt_analytics.storage.bulk import bulk_append
 from systemprompt_analytics.storage.repositories.sessions import merge_rows
 
 logger = logging.getLogger(__name__)

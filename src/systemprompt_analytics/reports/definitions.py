@@ -20,6 +20,7 @@ from systemprompt_analytics.storage.schema import (
 )
 
 ACTIVE_WINDOW = timedelta(minutes=30)
+LONGEST_SESSION = timedelta(hours=24 * 7)  # the largest SP_ANALYTICS_SESSION_MAX_HOURS allowed
 TERMINAL_TASK_STATUSES = ("completed", "failed", "canceled", "rejected")
 
 
@@ -39,8 +40,13 @@ def human_session() -> ColumnElement[bool]:
 
 
 def active_session(now: datetime) -> ColumnElement[bool]:
-    """Not ended, not revoked, and active within the last 30 minutes."""
+    """Not ended, not revoked, and active within the last 30 minutes.
+
+    The ``started_at`` bound (no session outlives the longest allowed cap) changes no result;
+    it lets the database use the ``started_at`` index, as ``last_activity_at`` has none.
+    """
     return and_(
+        sessions.c.started_at >= now - LONGEST_SESSION,
         sessions.c.ended_at.is_(None),
         sessions.c.revoked_at.is_(None),
         sessions.c.last_activity_at >= now - ACTIVE_WINDOW,

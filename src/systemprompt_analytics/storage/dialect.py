@@ -112,37 +112,6 @@ def least(dialect_name: str, left: Any, right: Any) -> ColumnElement[Any]:
     return func.min(left, right)
 
 
-def bulk_append(connection: Any, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Append rows to an event table as fast as the database allows.
-
-    PostgreSQL: ``COPY ... FROM STDIN`` through psycopg 3. SQLite: one ``executemany``.
-    Rows must all have the same keys. Values pass through the columns' type processors
-    (e.g. UTC timestamps, JSON), so COPY stores exactly what an INSERT would.
-    """
-    if not rows:
-        return
-    columns = list(rows[0].keys())
-    if connection.dialect.name != "postgresql":
-        connection.execute(table.insert(), list(rows))
-        return
-    processors = []
-    for name in columns:
-        column_type = table.c[name].type
-        processors.append(column_type.bind_processor(connection.dialect))
-    column_list = ", ".join(f'"{table.c[name].name}"' for name in columns)
-    raw = connection.connection.driver_connection
-    with (
-        raw.cursor() as cursor,
-        cursor.copy(f'COPY "{table.name}" ({column_list}) FROM STDIN') as copy,
-    ):
-        for row in rows:
-            values = []
-            for name, process in zip(columns, processors, strict=True):
-                value = row[name]
-                values.append(process(value) if process is not None else value)
-            copy.write_row(values)
-
-
 def seconds_between(dialect_name: str, start: Any, end: Any) -> ColumnElement[Any]:
     """``end - start`` in (fractional) seconds."""
     if dialect_name == "postgresql":

@@ -16,10 +16,29 @@ def _join_headers(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
     return headers
 
 
+# The only headers the pipeline reads; the rest are not even decoded.
+PIPELINE_HEADERS = frozenset(
+    {
+        b"user-agent",
+        b"accept",
+        b"accept-language",
+        b"referer",
+        b"cookie",
+        b"x-forwarded-for",
+        b"x-real-ip",
+        b"cf-connecting-ip",
+        b"fly-client-ip",
+        b"x-sp-fingerprint",
+    }
+)
+
+
 def facts_from_scope(scope: Mapping[str, Any], user_id: str | None = None) -> RequestFacts:
     raw = scope.get("headers") or ()
     headers = _join_headers(
-        (name.decode("latin-1"), value.decode("latin-1")) for name, value in raw
+        (name.decode("latin-1"), value.decode("latin-1"))
+        for name, value in raw
+        if name.lower() in PIPELINE_HEADERS
     )
     client = scope.get("client")
     return RequestFacts(

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Integer, and_, cast, func, or_, select, update
+from sqlalchemy import Connection, Integer, and_, cast, column, func, or_, select, table, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.sql.dml import Insert
 
+from systemprompt_analytics.storage.bulk import copy_rows, sqlite_executemany
 from systemprompt_analytics.storage.dialect import (
     excluded,
     greatest,
@@ -23,9 +26,11 @@ from systemprompt_analytics.storage.schema import (
     sessions,
 )
 
+STAGE_TABLE = "sp_session_stage"
 
-def merge_statement(dialect_name: str) -> Insert:
-    """INSERT a session row, or merge it into the existing one commutatively.
+
+def _merge_updates(dialect_name: str, columns: frozenset[str]) -> dict[str, Any]:
+    """How an incoming row merges into an existing session, commutatively.
 
     Counters add, ``started_at`` takes the earliest, ``last_activity_at`` the latest, flags OR,
     and descriptive attributes keep the first non-NULL value — so the order in which batches
@@ -43,14 +48,55 @@ def merge_statement(dialect_name: str) -> Insert:
     for name in SESSION_FLAGS:
         updates[name] = or_(c[name], excluded(sessions, name))
     for name in SESSION_ATTRIBUTES:
-        if name != "source":  # NOT NULL with a default: the first writer's value stays
+        # source is NOT NULL with a default: the first writer's value stays.
+        if name != "source" and name in columns:
             updates[name] = func.coalesce(c[name], excluded(sessions, name))
-    return insert(dialect_name, sessions).on_conflict_do_update(index_elements=["id"], set_=updates)
+    return updates
+
+
+@cache
+def merge_statement(dialect_name: str, columns: frozenset[str]) -> Insert:
+    """INSERT a session row, or merge it into the existing one (see :func:`_merge_updates`)."""
+    return insert(dialect_name, sessions).on_conflict_do_update(
+        index_elements=["id"], set_=_merge_updates(dialect_name, columns)
+    )
+
+
+@cache
+def _merge_from_stage(columns: tuple[str, ...]) -> Insert:
+    stage = table(STAGE_TABLE, *(column(name) for name in columns))
+    source = select(*(stage.c[name] for name in columns))
+    return (
+        postgresql.insert(sessions)
+        .from_select(list(columns), source)
+        .on_conflict_do_update(
+            index_elements=["id"], set_=_merge_updates("postgresql", frozenset(columns))
+        )
+    )
 
 
 def merge_rows(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
-    if rows:
-        conn.execute(merge_statement(conn.dialect.name), list(rows))
+    """Merge session rows (one per session) into ``sessions``, grouped by their columns.
+
+    PostgreSQL: COPY into a connection-private staging table, then one
+    ``INSERT … SELECT … ON CONFLICT DO UPDATE`` — far cheaper than a parameter set per row.
+    SQLite: ``executemany`` of the same upsert (in-process, so per-row cost is small).
+    """
+    shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row in rows:
+        shapes.setdefault(tuple(row), []).append(row)
+    for columns, group in shapes.items():
+        if conn.dialect.name != "postgresql":
+            statement = merge_statement(conn.dialect.name, frozenset(columns))
+            sqlite_executemany(conn, statement, sessions, group)
+            continue
+        conn.exec_driver_sql(
+            f"CREATE TEMP TABLE IF NOT EXISTS {STAGE_TABLE} "
+            "(LIKE sessions INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
+        )
+        conn.exec_driver_sql(f"TRUNCATE {STAGE_TABLE}")
+        copy_rows(conn, STAGE_TABLE, sessions, group)
+        conn.execute(_merge_from_stage(columns))
 
 
 def _stale(now: datetime, idle_timeout: timedelta, max_age: timedelta) -> Any:

@@ -412,13 +412,13 @@ def upgrade() -> None:
             "throttle_level BETWEEN 0 AND 3", name=op.f("ck_sessions_throttle_level")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_sessions")),
+        postgresql_with={"fillfactor": 80},
     )
     with op.batch_alter_table("sessions", schema=None) as batch_op:
         batch_op.create_index("ix_sessions_ended_at", ["ended_at"], unique=False)
         batch_op.create_index(
             "ix_sessions_fingerprint_hash", ["fingerprint_hash", "started_at"], unique=False
         )
-        batch_op.create_index("ix_sessions_last_activity_at", ["last_activity_at"], unique=False)
         batch_op.create_index("ix_sessions_started_at", ["started_at"], unique=False)
         batch_op.create_index("ix_sessions_user_id", ["user_id"], unique=False)
         batch_op.create_index("ix_sessions_visitor_hash", ["visitor_hash"], unique=False)
@@ -520,12 +520,6 @@ def upgrade() -> None:
             nullable=True,
         ),
         sa.Column("schema_version", sa.SmallInteger(), server_default=sa.text("1"), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["session_id"],
-            ["sessions.id"],
-            name=op.f("fk_client_events_session_id_sessions"),
-            ondelete="CASCADE",
-        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_client_events")),
         sa.UniqueConstraint("client_event_id", name=op.f("uq_client_events_client_event_id")),
     )
@@ -602,12 +596,6 @@ def upgrade() -> None:
         sa.Column("reading_pattern", sa.String(length=16), nullable=True),
         sa.CheckConstraint(
             "max_scroll_depth BETWEEN 0 AND 100", name=op.f("ck_engagement_events_max_scroll_depth")
-        ),
-        sa.ForeignKeyConstraint(
-            ["session_id"],
-            ["sessions.id"],
-            name=op.f("fk_engagement_events_session_id_sessions"),
-            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_engagement_events")),
         sa.UniqueConstraint("client_event_id", name=op.f("uq_engagement_events_client_event_id")),
@@ -723,18 +711,9 @@ def upgrade() -> None:
         sa.Column("is_bot", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column("is_ai_crawler", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column("is_scanner", sa.Boolean(), server_default=sa.false(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["session_id"],
-            ["sessions.id"],
-            name=op.f("fk_request_events_session_id_sessions"),
-            ondelete="CASCADE",
-        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_request_events")),
     )
     with op.batch_alter_table("request_events", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_request_events_kind_occurred_at", ["kind", "occurred_at"], unique=False
-        )
         batch_op.create_index("ix_request_events_occurred_at", ["occurred_at"], unique=False)
         batch_op.create_index(
             "ix_request_events_session_id", ["session_id", "occurred_at"], unique=False
@@ -793,7 +772,6 @@ def downgrade() -> None:
     with op.batch_alter_table("request_events", schema=None) as batch_op:
         batch_op.drop_index("ix_request_events_session_id")
         batch_op.drop_index("ix_request_events_occurred_at")
-        batch_op.drop_index("ix_request_events_kind_occurred_at")
 
     op.drop_table("request_events")
     op.drop_table("funnel_steps")
@@ -833,7 +811,6 @@ def downgrade() -> None:
         batch_op.drop_index("ix_sessions_visitor_hash")
         batch_op.drop_index("ix_sessions_user_id")
         batch_op.drop_index("ix_sessions_started_at")
-        batch_op.drop_index("ix_sessions_last_activity_at")
         batch_op.drop_index("ix_sessions_fingerprint_hash")
         batch_op.drop_index("ix_sessions_ended_at")
 
