@@ -11,11 +11,13 @@ from __future__ import annotations
 import atexit
 import threading
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine
 
 from systemprompt_analytics.config import Settings, load_settings
+from systemprompt_analytics.ingest.activity import SessionActivity
 from systemprompt_analytics.ingest.datacenter import DatacenterDetector
 from systemprompt_analytics.ingest.fingerprint import derive_fingerprint_key
 from systemprompt_analytics.ingest.geo import GeoLookup
@@ -84,6 +86,20 @@ class Analytics:
                 atexit.register(self.close)
                 self._started = True
         return self
+
+    def mark_converted(self, session_id: str, at: datetime | None = None) -> None:
+        """Record that a session converted (its first conversion time is kept)."""
+        self._touch(session_id, at, {"converted_at": at or datetime.now(UTC)})
+
+    def revoke_session(self, session_id: str, at: datetime | None = None) -> None:
+        """Revoke a session (logout, abuse): stored as ``revoked_at``; this instance stops
+        honouring its cookie at once, so the client's next request starts a new session."""
+        self.identity.revoke(session_id)
+        self._touch(session_id, at, {"revoked_at": at or datetime.now(UTC)})
+
+    def _touch(self, session_id: str, at: datetime | None, attributes: dict[str, Any]) -> None:
+        moment = at or datetime.now(UTC)
+        self.start().writer.submit(SessionActivity(session_id, moment, moment, attributes))
 
     def flush(self, timeout: float = 30.0) -> bool:
         return self.writer.flush(timeout)

@@ -87,6 +87,7 @@ class IdentityResolver:
             lambda value: session_cookie.decode(value, cookie_key)
         )
         self._index = _Index()
+        self._revoked: OrderedDict[str, None] = OrderedDict()
         self._lock = threading.Lock()
 
     # -- public ---------------------------------------------------------------------------
@@ -154,6 +155,14 @@ class IdentityResolver:
             state.user_id = user_id
             return True
 
+    def revoke(self, session_id: str) -> None:
+        """Stop honouring a session here: its cookie and fingerprint start a new session."""
+        with self._lock:
+            self._revoked[session_id] = None
+            while len(self._revoked) > self.policy.index_size:
+                self._revoked.popitem(last=False)
+            self._index.sessions.pop(session_id, None)
+
     def is_alive(self, started: float, last_seen: float, now: float) -> bool:
         return (
             now - last_seen < self.policy.idle_timeout_seconds
@@ -168,6 +177,8 @@ class IdentityResolver:
     def _from_cookie(
         self, cookie: SessionCookie, fingerprint_hash: str, user_id: str | None, now: float
     ) -> Resolution | None:
+        if cookie.session_id in self._revoked:
+            return None
         state = self._index.sessions.get(cookie.session_id)
         if state is None:
             # Another instance (or this one before a restart) created it: the cookie is proof.

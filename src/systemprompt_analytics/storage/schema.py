@@ -203,6 +203,9 @@ SESSION_ATTRIBUTES = (
     "bot_name",
     "bot_category",
     "bot_reason",
+    # First conversion and revocation win, like every attribute.
+    "converted_at",
+    "revoked_at",
 )
 
 
