@@ -30,7 +30,8 @@ class SyntheticLog:
     lines: list[str] = field(default_factory=list)
     requests: int = 0
     malformed: int = 0
-    visitors: dict[str, str] = field(default_factory=dict)  # ip → "human" or bot category
+    # ip → "human" or bot category, for clients with at least one well-formed line
+    visitors: dict[str, str] = field(default_factory=dict)
 
 
 def combined_log(lines: int, seed: int = 1, malformed_every: int = 997) -> SyntheticLog:
@@ -45,7 +46,6 @@ def combined_log(lines: int, seed: int = 1, malformed_every: int = 997) -> Synth
         ip = f"198.{18 + client // 65536}.{client // 256 % 256}.{client % 256}"
         kind = "human" if rng.random() < 0.75 else rng.choice(list(BOTS))
         agent = rng.choice(BROWSERS) if kind == "human" else BOTS[kind]
-        log.visitors[ip] = kind
         at = start + timedelta(seconds=client * 7)
         for _ in range(rng.randint(1, 8)):
             if len(log.lines) >= lines:
@@ -63,6 +63,7 @@ def combined_log(lines: int, seed: int = 1, malformed_every: int = 997) -> Synth
                 f'"-" "{agent}"'
             )
             log.requests += 1
+            log.visitors[ip] = kind
     return log
 
 
