@@ -45,7 +45,7 @@ class Window:
         return int((self.end - self.start) / timedelta(milliseconds=1))
 
     def at(self, ms: int) -> datetime:
-        return self.start + timedelta(milliseconds=ms)
+        return self.start + timedelta(0, 0, 0, ms)  # positional milliseconds: faster
 
     def ms_of(self, moment: datetime) -> int:
         return int((moment - self.start) / timedelta(milliseconds=1))
