@@ -18,8 +18,8 @@ from systemprompt_analytics.cli import context
 from systemprompt_analytics.cli.classify_ua_cmd import classify_ua_command
 from systemprompt_analytics.cli.cleanup_cmd import cleanup_command
 from systemprompt_analytics.cli.config_cmd import config_command
-from systemprompt_analytics.cli.import_log_cmd import import_log_command
 from systemprompt_analytics.cli.demo_cmd import demo_command
+from systemprompt_analytics.cli.import_log_cmd import import_log_command
 from systemprompt_analytics.cli.migrate_cmd import migrate_command
 from systemprompt_analytics.cli.overview_cmd import overview_command
 from systemprompt_analytics.cli.render import err_console
