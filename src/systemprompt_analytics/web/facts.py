@@ -34,12 +34,12 @@ PIPELINE_HEADERS = frozenset(
 
 
 def facts_from_scope(scope: Mapping[str, Any], user_id: str | None = None) -> RequestFacts:
-    raw = scope.get("headers") or ()
-    headers = _join_headers(
-        (name.decode("latin-1"), value.decode("latin-1"))
-        for name, value in raw
-        if name.lower() in PIPELINE_HEADERS
-    )
+    headers: dict[str, str] = {}
+    for name, raw_value in scope.get("headers") or ():
+        if name in PIPELINE_HEADERS:  # ASGI servers send lower-case names
+            key = name.decode("latin-1")
+            value = raw_value.decode("latin-1")
+            headers[key] = f"{headers[key]}, {value}" if key in headers else value
     client = scope.get("client")
     return RequestFacts(
         method=str(scope.get("method", "GET")),
