@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, not_, or_
+from sqlalchemy import ColumnElement, and_, case, func, not_, or_
 
 from systemprompt_analytics.models.period import Period
 from systemprompt_analytics.storage.schema import (
@@ -37,6 +37,38 @@ def bot_session() -> ColumnElement[bool]:
 def human_session() -> ColumnElement[bool]:
     """Human session: none of the bot flags. Every human metric filters with this."""
     return not_(bot_session())
+
+
+def engaged_session() -> ColumnElement[bool]:
+    """Engaged: a human session with a landing page and at least one page view."""
+    return and_(
+        human_session(),
+        sessions.c.landing_page.is_not(None),
+        sessions.c.page_view_count > 0,
+    )
+
+
+def ghost_session() -> ColumnElement[bool]:
+    """Ghost: a human session that is not engaged (no landing page or no page view)."""
+    return and_(
+        human_session(),
+        or_(sessions.c.landing_page.is_(None), sessions.c.page_view_count == 0),
+    )
+
+
+def bot_category() -> ColumnElement[Any]:
+    """The category a bot session is reported under: its user-agent category if it has one,
+    else scanner or behavioural (flagged by behaviour alone)."""
+    c = sessions.c
+    return func.coalesce(
+        c.bot_category,
+        case(
+            (c.is_scanner, "scanner"),
+            (c.is_ai_crawler, "ai_crawler"),
+            (c.is_behavioral_bot, "behavioral"),
+            else_="other_bot",
+        ),
+    )
 
 
 def active_session(now: datetime) -> ColumnElement[bool]:
