@@ -15,6 +15,7 @@ from sqlalchemy.exc import OperationalError
 
 from systemprompt_analytics import __version__
 from systemprompt_analytics.cli import context
+from systemprompt_analytics.cli.bots_cmd import app as bots_app
 from systemprompt_analytics.cli.classify_ua_cmd import classify_ua_command
 from systemprompt_analytics.cli.cleanup_cmd import cleanup_command
 from systemprompt_analytics.cli.config_cmd import config_command
@@ -24,6 +25,7 @@ from systemprompt_analytics.cli.migrate_cmd import migrate_command
 from systemprompt_analytics.cli.overview_cmd import overview_command
 from systemprompt_analytics.cli.render import err_console
 from systemprompt_analytics.cli.sessions_cmd import app as sessions_app
+from systemprompt_analytics.cli.traffic_cmd import app as traffic_app
 from systemprompt_analytics.errors import (
     AnalyticsError,
     ConfigError,
@@ -77,6 +79,8 @@ app.command("cleanup")(cleanup_command)
 app.command("classify-ua")(classify_ua_command)
 app.command("import-log")(import_log_command)
 app.add_typer(sessions_app, name="sessions")
+app.add_typer(traffic_app, name="traffic")
+app.add_typer(bots_app, name="bots")
 
 
 def run(argv: list[str] | None = None) -> int:
