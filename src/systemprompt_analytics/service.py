@@ -25,6 +25,7 @@ from systemprompt_analytics.ingest.identity import IdentityPolicy, IdentityResol
 from systemprompt_analytics.ingest.pipeline import PipelineConfig, RequestPipeline
 from systemprompt_analytics.ingest.session_cookie import derive_cookie_key
 from systemprompt_analytics.ingest.writer import BatchWriter, WriterConfig
+from systemprompt_analytics.jobs.behavioral import BehavioralScoring
 from systemprompt_analytics.storage.engine import make_engine
 from systemprompt_analytics.storage.migrate import current_revision, upgrade
 
@@ -51,7 +52,8 @@ class Analytics:
                 max_age_seconds=settings.session_max_hours * 3600.0,
             ),
         )
-        self.writer = BatchWriter(self.engine, writer_config)
+        self.scoring = BehavioralScoring(self.engine)
+        self.writer = BatchWriter(self.engine, writer_config, listeners=[self.scoring.on_flush])
         self.pipeline = RequestPipeline(
             PipelineConfig(
                 cookie_key=derive_cookie_key(secret),
@@ -83,6 +85,7 @@ class Analytics:
         with self._lock:
             if not self._started:
                 self.writer.start()
+                self.scoring.start()
                 atexit.register(self.close)
                 self._started = True
         return self
@@ -105,10 +108,12 @@ class Analytics:
         return self.writer.flush(timeout)
 
     def close(self, timeout: float = 30.0) -> bool:
-        """Flush everything queued and stop the writer. Safe to call more than once."""
+        """Flush everything queued, score what is pending, stop the background threads.
+        Safe to call more than once."""
         with self._lock:
-            if not self._started:
-                return self.writer.close(timeout)
-            self._started = False
-        atexit.unregister(self.close)
-        return self.writer.close(timeout)
+            was_started, self._started = self._started, False
+        if was_started:
+            atexit.unregister(self.close)
+        flushed = self.writer.close(timeout)
+        self.scoring.close()
+        return flushed

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -15,7 +16,12 @@ from systemprompt_analytics.cli.options import DatabaseUrlOption, JsonOption
 from systemprompt_analytics.cli.render import console, err_console, print_json
 from systemprompt_analytics.errors import InvalidInputError
 from systemprompt_analytics.ingest.log_formats import LOG_FORMATS
-from systemprompt_analytics.ingest.log_import import ImportSummary, import_records, parse_lines
+from systemprompt_analytics.ingest.log_import import (
+    ImportSummary,
+    import_records,
+    parse_lines,
+    session_verdicts,
+)
 from systemprompt_analytics.service import Analytics
 
 
@@ -36,6 +42,16 @@ def import_log_command(
             show_default=False,
         ),
     ] = None,
+    verdicts_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--verdicts",
+            help="Also write one JSON line per imported session with its bot verdicts "
+            "(flags, behavioural score and signals, requests, page views).",
+            dir_okay=False,
+            show_default=False,
+        ),
+    ] = None,
     json_output: JsonOption = False,
     database_url: DatabaseUrlOption = None,
 ) -> None:
@@ -49,6 +65,8 @@ def import_log_command(
         raise InvalidInputError("--format", f"{log_format!r}; accepted: {', '.join(LOG_FORMATS)}")
     if session_field is not None and log_format != "jsonl":
         raise InvalidInputError("--session-field", "only applies to --format jsonl")
+    if verdicts_file is not None and not verdicts_file.parent.is_dir():
+        raise InvalidInputError("--verdicts", f"no such directory: {verdicts_file.parent}")
     lines = _read_lines(file)
     settings = context.settings(database_url)
     engine = context.open_engine(settings)
@@ -68,6 +86,8 @@ def import_log_command(
             import_records(
                 analytics, records, summary, lambda _, done, total: bar.update(task, completed=done)
             )
+        if verdicts_file is not None:
+            _write_verdicts(verdicts_file, session_verdicts(analytics, summary))
     finally:
         analytics.close()
         engine.dispose()
@@ -75,6 +95,16 @@ def import_log_command(
         print_json(summary.to_dict())
         return
     _print_summary(summary)
+
+
+def _write_verdicts(path: Path, verdicts: list[dict[str, object]]) -> None:
+    try:
+        with path.open("w", encoding="utf-8") as handle:
+            for verdict in verdicts:
+                handle.write(json.dumps(verdict) + "\n")
+    except OSError as exc:
+        raise InvalidInputError("--verdicts", f"cannot write {path}: {exc.strerror}") from None
+    err_console.print(f"Wrote {len(verdicts):,} session verdicts to {path}")
 
 
 def _read_lines(file: Path) -> list[str]:

@@ -12,9 +12,12 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from sqlalchemy import select
+
 from systemprompt_analytics.ingest.log_formats import LogFormat, LogLineError, LogRecord, parse_line
 from systemprompt_analytics.ingest.pipeline import RequestFacts
 from systemprompt_analytics.service import Analytics
+from systemprompt_analytics.storage.schema import sessions
 
 MALFORMED_EXAMPLES = 5
 # Keep the writer's queue from filling while a large log streams in: wait for it instead.
@@ -31,6 +34,7 @@ class ImportSummary:
     malformed: int = 0
     malformed_examples: list[tuple[int, str]] = field(default_factory=list)
     session_kinds: dict[str, str] = field(default_factory=dict)  # session id → human/category
+    session_keys: dict[str, str] = field(default_factory=dict)  # session id → --session-field
 
     @property
     def sessions(self) -> int:
@@ -115,6 +119,8 @@ def import_records(
         if session_id not in summary.session_kinds:
             category = context.user_agent.category
             summary.session_kinds[session_id] = "human" if category is None else str(category)
+            if record.session_key is not None:
+                summary.session_keys[session_id] = record.session_key
         while not pipeline.finish(context, record.status, record.response_bytes):
             writer.flush()  # the queue was full: wait for it rather than lose the line
         summary.requests += 1
@@ -124,3 +130,52 @@ def import_records(
             progress("importing", index, total)
     writer.flush()
     return summary
+
+
+VERDICT_KEYS = (
+    "session_key",
+    "session_id",
+    "is_bot",
+    "is_ai_crawler",
+    "is_scanner",
+    "is_behavioral_bot",
+    "behavioral_score",
+    "signals",
+    "requests",
+    "page_views",
+)
+
+
+def session_verdicts(analytics: Analytics, summary: ImportSummary) -> list[dict[str, object]]:
+    """One verdict per imported session, after the writer flushed and the detector ran."""
+    analytics.flush()
+    analytics.scoring.score_due(everything=True)
+    c = sessions.c
+    ids = list(summary.session_kinds)
+    verdicts: list[dict[str, object]] = []
+    with analytics.engine.connect() as conn:
+        for start in range(0, len(ids), 1_000):
+            rows = conn.execute(
+                select(
+                    c.id, c.is_bot, c.is_ai_crawler, c.is_scanner, c.is_behavioral_bot,
+                    c.behavioral_score, c.behavioral_signals, c.request_count, c.page_view_count,
+                ).where(c.id.in_(ids[start : start + 1_000]))
+            )  # fmt: skip
+            for row in rows:
+                verdicts.append(
+                    {
+                        "session_key": summary.session_keys.get(row.id),
+                        "session_id": row.id,
+                        "is_bot": row.is_bot,
+                        "is_ai_crawler": row.is_ai_crawler,
+                        "is_scanner": row.is_scanner,
+                        "is_behavioral_bot": row.is_behavioral_bot,
+                        "behavioral_score": row.behavioral_score,
+                        "signals": [s["signal"] for s in row.behavioral_signals or []],
+                        "requests": row.request_count,
+                        "page_views": row.page_view_count,
+                    }
+                )
+    order = {session_id: index for index, session_id in enumerate(ids)}
+    verdicts.sort(key=lambda item: order[str(item["session_id"])])
+    return verdicts

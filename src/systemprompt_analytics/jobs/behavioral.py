@@ -1,0 +1,148 @@
+"""Running the behavioural and scanner detectors in the background, after the writer stores
+new activity.
+
+Every writer flush reports which sessions got page views or API calls; each such session is
+scored ``debounce`` seconds after its latest activity (so a crawl in progress is scored once it
+pauses, not after every batch), in chunks, from stored data gathered in batch form. Verdicts
+are recomputed from everything stored each time, so a verdict that later data no longer
+supports clears itself.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine
+
+from systemprompt_analytics.detection.behavioral import BehavioralBotDetector
+from systemprompt_analytics.detection.scanners import DEFAULT_PROBE_RULES, ProbeRules, judge_session
+from systemprompt_analytics.ingest.writer import Batch
+from systemprompt_analytics.storage.repositories.behavioral import (
+    SCORED_KINDS,
+    ScoringInput,
+    SessionJudgement,
+    gather_evidence,
+    site_page_count,
+    write_verdicts,
+)
+from systemprompt_analytics.storage.schema import request_events
+
+logger = logging.getLogger(__name__)
+
+CHUNK = 500
+
+
+class BehavioralScoring:
+    def __init__(
+        self,
+        engine: Engine,
+        detector: BehavioralBotDetector | None = None,
+        *,
+        debounce: float = 30.0,
+        interval: float = 5.0,
+        site_pages: int | None = None,
+        probe_rules: ProbeRules = DEFAULT_PROBE_RULES,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.engine = engine
+        self.detector = detector or BehavioralBotDetector()
+        self.probe_rules = probe_rules
+        self.debounce = debounce
+        self.interval = interval
+        self.site_pages = site_pages
+        self.clock = clock
+        self.scored = 0
+        self._due: dict[str, float] = {}
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # -- feeding -------------------------------------------------------------------------
+
+    def on_flush(self, batch: Batch) -> None:
+        """Writer listener: schedule the sessions this batch gave page views or API calls."""
+        rows = batch.rows.get(request_events, ())
+        due = self.clock() + self.debounce
+        touched = {row["session_id"] for row in rows if row.get("kind") in SCORED_KINDS}
+        if touched:
+            with self._lock:
+                for session_id in touched:
+                    self._due[session_id] = due
+
+    @property
+    def pending(self) -> int:
+        with self._lock:
+            return len(self._due)
+
+    # -- scoring -------------------------------------------------------------------------
+
+    def score_due(self, everything: bool = False) -> int:
+        """Score the sessions whose debounce has passed (all of them with ``everything``)."""
+        now = self.clock()
+        with self._lock:
+            ready = [sid for sid, due in self._due.items() if everything or due <= now]
+            for session_id in ready:
+                del self._due[session_id]
+        try:
+            return len(self.score_sessions(ready))
+        except Exception:
+            with self._lock:  # put them back: scored on the next attempt
+                for session_id in ready:
+                    self._due.setdefault(session_id, now)
+            raise
+
+    def judge(self, item: ScoringInput) -> SessionJudgement:
+        """Behavioural verdict plus scanner verdict (probe paths, velocity) for one session."""
+        scanner = judge_session(
+            item.paths, item.statuses, item.is_ua_scanner, item.peak_per_minute, self.probe_rules
+        )
+        return SessionJudgement(self.detector.score(item.evidence), scanner)
+
+    def score_sessions(
+        self, session_ids: Iterable[str], now: datetime | None = None
+    ) -> list[tuple[ScoringInput, SessionJudgement]]:
+        """Score sessions now, from stored data, and write the verdicts back."""
+        moment = now or datetime.now(UTC)
+        ids = list(dict.fromkeys(session_ids))
+        results: list[tuple[ScoringInput, SessionJudgement]] = []
+        site_pages = self.site_pages
+        for start in range(0, len(ids), CHUNK):
+            with self.engine.begin() as conn:
+                if site_pages is None:
+                    site_pages = site_page_count(conn, moment)
+                inputs = gather_evidence(conn, ids[start : start + CHUNK], site_pages)
+                verdicts = [(item, self.judge(item)) for item in inputs]
+                write_verdicts(conn, verdicts)
+            results.extend(verdicts)
+        self.scored += len(results)
+        return results
+
+    # -- background thread -----------------------------------------------------------------
+
+    def start(self) -> BehavioralScoring:
+        if self._thread is None:
+            self._stop.clear()
+            self._thread = threading.Thread(
+                target=self._run, name="sp-analytics-behavioral", daemon=True
+            )
+            self._thread.start()
+        return self
+
+    def close(self) -> None:
+        """Stop the thread and score everything still pending."""
+        if self._thread is not None:
+            self._stop.set()
+            self._thread.join(timeout=30)
+            self._thread = None
+        self.score_due(everything=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                self.score_due()
+            except Exception:  # the database may be away; sessions are retried next time
+                logger.exception("behavioural scoring failed; will retry")
