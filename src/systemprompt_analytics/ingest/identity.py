@@ -41,7 +41,9 @@ class SessionState:
     user_id: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass's __init__ costs several times more, and one of these is made
+# per request on the hot path. Treat it as immutable.
+@dataclass(slots=True)
 class Resolution:
     session_id: str
     evidence: Evidence

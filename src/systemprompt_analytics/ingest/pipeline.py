@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import UTC, datetime
 from ipaddress import IPv4Network, IPv6Network
 from typing import Any
@@ -35,10 +36,19 @@ from systemprompt_analytics.ingest.writer import BatchWriter
 from systemprompt_analytics.storage.schema import request_events
 
 CLIENT_HINT_HEADER = "x-sp-fingerprint"
+
+
+@lru_cache(maxsize=65_536)
+def _utc_datetime(timestamp: float) -> datetime:
+    """A session's start as a datetime: converted once per session, not once per request."""
+    return datetime.fromtimestamp(timestamp, UTC)
+
+
 MAX_PATH_LENGTH = 2048
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen, for speed (one per request; see identity.Resolution). Treat it as immutable.
+@dataclass(slots=True)
 class RequestFacts:
     """What the pipeline needs to know about one request, independent of the web framework."""
 
@@ -164,16 +174,16 @@ class RequestPipeline:
         if attributes and attributes.get("hosting_provider"):
             session_flags["is_datacenter"] = True
         activity = SessionActivity(
-            session_id=context.resolution.session_id,
-            started_at=datetime.fromtimestamp(context.resolution.started, UTC),
-            at=context.at,
-            attributes=attributes,
-            counters={
+            context.resolution.session_id,
+            _utc_datetime(context.resolution.started),
+            context.at,
+            attributes,
+            {
                 "request_count": 1,
                 "page_view_count": int(context.kind == "page" and not is_error),
                 "error_count": int(is_error),
             },
-            flags=session_flags,
+            session_flags,
         )
         event = {
             "session_id": context.resolution.session_id,

@@ -63,13 +63,21 @@ def decode(value: str | None, key: bytes) -> SessionCookie | None:
 
 
 def read_cookie_header(header: str | None, name: str = COOKIE_NAME) -> str | None:
-    """The value of cookie ``name`` in a ``Cookie:`` header, without a full cookie parser."""
-    if not header or name not in header:
+    """The value of cookie ``name`` in a ``Cookie:`` header, without a full cookie parser.
+
+    Runs on every request, so it searches instead of splitting the whole header.
+    """
+    if not header:
         return None
-    for part in header.split(";"):
-        key, sep, value = part.strip().partition("=")
-        if sep and key == name:
+    marker = name + "="
+    start = header.find(marker)
+    while start != -1:
+        if start == 0 or header[start - 1] in "; ":
+            begin = start + len(marker)
+            end = header.find(";", begin)
+            value = header[begin:] if end == -1 else header[begin:end]
             return value.strip().strip('"')
+        start = header.find(marker, start + 1)
     return None
 
 
