@@ -155,8 +155,11 @@ def test_1000_concurrent_requests_produce_exactly_1000_events(
 
     with run_asgi(starlette_app(analytics)) as base:
         statuses = asyncio.run(hammer(base))
-    # The server shut down through lifespan, which flushed the writer.
-    assert statuses == [200] * 1_000
+    # The server shut down through lifespan, which flushed the writer. One client without a
+    # cookie sending 1,000 requests at once goes over the default 120/minute: the throttled
+    # requests are answered 429 and recorded too.
+    assert len(statuses) == 1_000 and set(statuses) <= {200, 429}
+    assert statuses.count(200) >= 120
     assert analytics.writer.pending == 0
     assert _event_count(db_engine) == 1_000
     with db_engine.connect() as conn:

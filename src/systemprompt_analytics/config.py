@@ -102,6 +102,54 @@ class Settings(BaseSettings):
         description="off: store IPs; truncate: store /24 (IPv4) or /48 (IPv6); drop: store none",
         json_schema_extra={"accepted": "off, truncate or drop"},
     )
+    throttle_enabled: bool = Field(
+        default=True,
+        description="Progressive throttling in the middleware (429 with Retry-After)",
+        json_schema_extra={"accepted": "true or false"},
+    )
+    throttle_rate: str = Field(
+        default="120/minute",
+        description="Requests allowed per session, fingerprint and IP at the Normal level",
+        json_schema_extra={"accepted": "N/second, N/minute or N/hour, e.g. 120/minute"},
+    )
+    throttle_shadow: bool = Field(
+        default=False,
+        description="Record throttle decisions without enforcing them",
+        json_schema_extra={"accepted": "true or false"},
+    )
+    throttle_fail_open: bool = Field(
+        default=True,
+        description="Allow requests when Redis is unreachable (recorded); false refuses them",
+        json_schema_extra={"accepted": "true or false"},
+    )
+    throttle_cooldown_seconds: int = Field(
+        default=600,
+        ge=1,
+        description="Quiet time after which a throttled client steps down one level",
+        json_schema_extra={"accepted": "an integer number of seconds, at least 1"},
+    )
+    throttle_block_seconds: int = Field(
+        default=300,
+        ge=1,
+        description="First block's length; it doubles on each repeat offence",
+        json_schema_extra={"accepted": "an integer number of seconds, at least 1"},
+    )
+    throttle_block_max_seconds: int = Field(
+        default=86_400,
+        ge=1,
+        description="Longest block",
+        json_schema_extra={"accepted": "an integer number of seconds, at least 1"},
+    )
+    throttle_allow_paths: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["/healthz"],
+        description="Paths never throttled; a trailing * makes a prefix",
+        json_schema_extra={"accepted": "comma-separated paths, e.g. /healthz,/static/*"},
+    )
+    throttle_allow_categories: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Bot categories never throttled (e.g. search, monitoring)",
+        json_schema_extra={"accepted": "comma-separated categories, e.g. search,monitoring"},
+    )
     log_level: Literal["debug", "info", "warning", "error"] = Field(
         default="info",
         description="Log verbosity",
@@ -145,6 +193,24 @@ class Settings(BaseSettings):
                 raise ValueError(
                     f"must be comma-separated IP addresses or CIDRs (e.g. 10.0.0.0/8,::1): {exc}"
                 ) from exc
+        return value
+
+    @field_validator("throttle_allow_paths", "throttle_allow_categories", mode="before")
+    @classmethod
+    def _split_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("throttle_rate")
+    @classmethod
+    def _check_rate(cls, value: str) -> str:
+        from systemprompt_analytics.throttle.limiter import parse_rate
+
+        try:
+            parse_rate(value)
+        except ValueError as exc:
+            raise ValueError(f"not a rate: {exc}") from exc
         return value
 
     @field_validator("geoip_db")

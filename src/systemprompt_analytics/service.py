@@ -12,6 +12,7 @@ import atexit
 import threading
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Engine
@@ -28,6 +29,7 @@ from systemprompt_analytics.ingest.writer import BatchWriter, WriterConfig
 from systemprompt_analytics.jobs.behavioral import BehavioralScoring
 from systemprompt_analytics.storage.engine import make_engine
 from systemprompt_analytics.storage.migrate import current_revision, upgrade
+from systemprompt_analytics.throttle.wiring import observe_verdicts, throttle_service
 
 
 class Analytics:
@@ -52,7 +54,11 @@ class Analytics:
                 max_age_seconds=settings.session_max_hours * 3600.0,
             ),
         )
-        self.scoring = BehavioralScoring(self.engine)
+        self.throttle = throttle_service(settings)
+        self.scoring = BehavioralScoring(
+            self.engine,
+            on_verdicts=partial(observe_verdicts, self.throttle) if self.throttle else None,
+        )
         self.writer = BatchWriter(self.engine, writer_config, listeners=[self.scoring.on_flush])
         self.pipeline = RequestPipeline(
             PipelineConfig(
@@ -116,4 +122,6 @@ class Analytics:
             atexit.unregister(self.close)
         flushed = self.writer.close(timeout)
         self.scoring.close()
+        if self.throttle is not None:
+            self.throttle.close()
         return flushed

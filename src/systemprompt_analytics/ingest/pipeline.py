@@ -72,6 +72,8 @@ class RequestContext:
     kind: str
     attributes: dict[str, Any] | None
     set_cookie: str | None
+    fingerprint_hash: str
+    ip: str | None
     started: float = field(default_factory=time.perf_counter)
 
 
@@ -145,7 +147,17 @@ class RequestPipeline:
             set_cookie = set_cookie_header(
                 resolution.cookie_value, max_age=self.config.cookie_max_age, secure=facts.secure
             )
-        return RequestContext(facts, at, resolution, user_agent, kind, attributes, set_cookie)
+        return RequestContext(
+            facts,
+            at,
+            resolution,
+            user_agent,
+            kind,
+            attributes,
+            set_cookie,
+            print_.fingerprint_hash,
+            ip,
+        )
 
     def finish(
         self,

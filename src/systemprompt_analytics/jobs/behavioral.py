@@ -47,7 +47,9 @@ class BehavioralScoring:
         site_pages: int | None = None,
         probe_rules: ProbeRules = DEFAULT_PROBE_RULES,
         clock: Callable[[], float] = time.time,
+        on_verdicts: Callable[[list[tuple[ScoringInput, SessionJudgement]]], None] | None = None,
     ) -> None:
+        self.on_verdicts = on_verdicts
         self.engine = engine
         self.detector = detector or BehavioralBotDetector()
         self.probe_rules = probe_rules
@@ -118,6 +120,8 @@ class BehavioralScoring:
                 verdicts = [(item, self.judge(item)) for item in inputs]
                 write_verdicts(conn, verdicts)
             results.extend(verdicts)
+            if self.on_verdicts is not None:
+                self.on_verdicts(verdicts)
         self.scored += len(results)
         return results
 

@@ -6,8 +6,10 @@
     app.add_middleware(AnalyticsMiddleware, analytics=Analytics.from_env())
 
 Every HTTP request is attributed to a session before the app runs (so the session cookie can
-be set on the response) and recorded after the response is sent. The app's work is never
-delayed by the database: recording only queues. On lifespan shutdown the queue is flushed.
+be set on the response) and recorded after the response is sent. A client over its
+(level-adjusted) rate limit is answered 429 with ``Retry-After`` before the app runs. The
+app's work is never delayed by the database: recording only queues. On lifespan shutdown the
+queue is flushed.
 
 The user: ``user_id=callable(scope)`` is asked before the app runs (e.g. from a bearer token);
 after the app ran, ``scope["state"]["analytics_user_id"]`` (``request.state.analytics_user_id``
@@ -21,7 +23,9 @@ from typing import Any
 
 from systemprompt_analytics.ingest.pipeline import RequestContext
 from systemprompt_analytics.service import Analytics
+from systemprompt_analytics.throttle.decision import ThrottleDecision
 from systemprompt_analytics.web.facts import facts_from_scope
+from systemprompt_analytics.web.throttling import REFUSAL_BODY, decide, refusal_headers
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -58,6 +62,10 @@ class AnalyticsMiddleware:
         if context is None:
             await self.app(scope, receive, send)
             return
+        decision = decide(self.analytics, context)
+        if decision is not None and not decision.allowed:
+            await self._refuse(send, context, decision)
+            return
         status = CLIENT_CLOSED_REQUEST
         sent = 0
 
@@ -81,6 +89,20 @@ class AnalyticsMiddleware:
             raise
         finally:
             self._finish(context, scope, status, sent)
+
+    async def _refuse(
+        self, send: Send, context: RequestContext, decision: ThrottleDecision
+    ) -> None:
+        headers = refusal_headers(decision, context.set_cookie)
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 429,
+                "headers": [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers],
+            }
+        )
+        await send({"type": "http.response.body", "body": REFUSAL_BODY})
+        self.analytics.pipeline.finish(context, 429, response_bytes=len(REFUSAL_BODY))
 
     def _finish(self, context: RequestContext, scope: Scope, status: int, sent: int) -> None:
         state = scope.get("state")

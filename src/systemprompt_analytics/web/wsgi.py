@@ -19,6 +19,7 @@ from typing import Any
 from systemprompt_analytics.ingest.pipeline import RequestContext
 from systemprompt_analytics.service import Analytics
 from systemprompt_analytics.web.facts import facts_from_environ
+from systemprompt_analytics.web.throttling import REFUSAL_BODY, decide, refusal_headers
 
 Environ = dict[str, Any]
 StartResponse = Callable[..., Any]
@@ -43,6 +44,11 @@ class AnalyticsWSGIMiddleware:
         context = self.analytics.pipeline.begin(facts_from_environ(environ, known_user))
         if context is None:
             return self.app(environ, start_response)
+        decision = decide(self.analytics, context)
+        if decision is not None and not decision.allowed:
+            start_response("429 Too Many Requests", refusal_headers(decision, context.set_cookie))
+            self.analytics.pipeline.finish(context, 429, response_bytes=len(REFUSAL_BODY))
+            return [REFUSAL_BODY]
         observed = {"status": 500}
 
         def start_and_observe(status: str, headers: list[tuple[str, str]], *exc: Any) -> Any:

@@ -44,6 +44,7 @@ class ScoringInput:
     is_ua_bot: bool
     is_ua_scanner: bool
     evidence: SessionEvidence
+    fingerprint_hash: str | None = None
     # Every tracked request (any kind), for scanner judging: probes are often assets or 404s.
     paths: tuple[str, ...] = ()
     statuses: tuple[int, ...] = ()
@@ -108,6 +109,7 @@ def gather_evidence(
                 is_ua_bot,
                 bool(row.is_scanner),
                 evidence,
+                fingerprint_hash=row.fingerprint_hash,
                 paths=tuple(path for path, _, _ in mine),
                 statuses=tuple(status for _, status, _ in mine),
                 peak_per_minute=max(minutes.values(), default=0),
