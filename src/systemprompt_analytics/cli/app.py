@@ -25,6 +25,7 @@ from systemprompt_analytics.cli.migrate_cmd import migrate_command
 from systemprompt_analytics.cli.overview_cmd import overview_command
 from systemprompt_analytics.cli.render import err_console
 from systemprompt_analytics.cli.sessions_cmd import app as sessions_app
+from systemprompt_analytics.cli.throttle_cmd import app as throttle_app
 from systemprompt_analytics.cli.traffic_cmd import app as traffic_app
 from systemprompt_analytics.errors import (
     AnalyticsError,
@@ -81,6 +82,7 @@ app.command("import-log")(import_log_command)
 app.add_typer(sessions_app, name="sessions")
 app.add_typer(traffic_app, name="traffic")
 app.add_typer(bots_app, name="bots")
+app.add_typer(throttle_app, name="throttle")
 
 
 def run(argv: list[str] | None = None) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -17,8 +18,11 @@ from systemprompt_analytics.cli.options import (
     UntilOption,
 )
 from systemprompt_analytics.cli.render import console, err_console, fmt_int, print_json, write_csv
+from systemprompt_analytics.detection.reputation import Reputation
+from systemprompt_analytics.jobs.reputation import ReputationJob
 from systemprompt_analytics.models.period import resolve_period
 from systemprompt_analytics.reports.bots import BOT_SESSION_COLUMNS, flagged_sessions
+from systemprompt_analytics.storage.repositories.reputation import high_risk
 
 app = typer.Typer(
     help="Bots: flagged sessions with their scores and signals.", no_args_is_help=True
@@ -62,3 +66,84 @@ def sessions_command(
             fmt_int(row["request_count"]), detail,
         )  # fmt: skip
     console.print(table)
+
+
+FINGERPRINT_COLUMNS = (
+    "fingerprint_hash",
+    "reputation_score",
+    "is_flagged",
+    "flag_reason",
+    "abuse_incidents",
+    "last_incident_at",
+    "session_count",
+    "request_count",
+    "peak_requests_per_minute",
+    "first_seen_at",
+    "last_seen_at",
+    "last_user_agent",
+)
+
+
+@app.command("fingerprints")
+def fingerprints_command(
+    limit: LimitOption = 50,
+    update: Annotated[
+        bool,
+        typer.Option("--update", help="Run the reputation job for the last hour first."),
+    ] = False,
+    json_output: JsonOption = False,
+    csv_file: CsvOption = None,
+    database_url: DatabaseUrlOption = None,
+) -> None:
+    """High-risk fingerprints: flagged first, then the lowest reputation scores."""
+    engine = context.open_engine(context.settings(database_url))
+    try:
+        if update:
+            result = ReputationJob(engine).run(datetime.now(UTC))
+            err_console.print(f"Reputation job: {result.message}")
+        with engine.connect() as conn:
+            rows = [_reputation_row(item) for item in high_risk(conn, limit)]
+    finally:
+        engine.dispose()
+    if csv_file is not None:
+        write_csv(csv_file, FINGERPRINT_COLUMNS, rows)
+        err_console.print(f"Wrote {len(rows)} rows to {csv_file}")
+    if json_output:
+        print_json({"fingerprints": rows})
+        return
+    table = Table(title=f"High-risk fingerprints ({len(rows)})")
+    for column in ("Fingerprint", "Score", "Flag", "Incidents", "Sessions", "Requests",
+                   "Peak/min", "Last seen"):  # fmt: skip
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        flag = row["flag_reason"] if row["is_flagged"] else ""
+        table.add_row(
+            row["fingerprint_hash"][:12], str(row["reputation_score"]), flag or "",
+            str(row["abuse_incidents"]), fmt_int(row["session_count"]),
+            fmt_int(row["request_count"]), fmt_int(row["peak_requests_per_minute"]),
+            row["last_seen_at"][:16].replace("T", " "),
+        )  # fmt: skip
+    console.print(table)
+
+
+@app.command("reputation")
+def reputation_command(database_url: DatabaseUrlOption = None) -> None:
+    """Run the fingerprint-reputation job once for the last hour (for cron; one instance only
+    on PostgreSQL, others skip)."""
+    engine = context.open_engine(context.settings(database_url))
+    try:
+        result = ReputationJob(engine).run(datetime.now(UTC))
+    finally:
+        engine.dispose()
+    console.print(
+        f"{result.message}: {result.updated:,} updated, {result.recovered:,} recovered, "
+        f"{result.new_incidents:,} new incidents, {result.flagged:,} flagged."
+    )
+
+
+def _reputation_row(item: Reputation) -> dict[str, Any]:
+    row = {name: getattr(item, name) for name in FINGERPRINT_COLUMNS}
+    for name in ("first_seen_at", "last_seen_at", "last_incident_at"):
+        if row[name] is not None:
+            row[name] = row[name].isoformat()
+    return row
