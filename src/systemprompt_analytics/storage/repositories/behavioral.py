@@ -24,6 +24,9 @@ from systemprompt_analytics.storage.schema import request_events, sessions
 
 # Counts and rates are over page views and API calls, never assets, beacons or health checks.
 SCORED_KINDS = ("page", "api")
+# Browsing sessions only: CLI, MCP, bridge and OAuth sessions are clients the host reports
+# (authenticated tools making many calls by design), not visits.
+SCORED_SOURCES = ("web", "api")
 FINGERPRINT_WINDOW = timedelta(hours=24)
 SITE_PAGES_WINDOW = timedelta(days=30)
 
@@ -74,7 +77,7 @@ def gather_evidence(
             c.is_bot,
             c.is_scanner,
             c.is_ai_crawler,
-        ).where(c.id.in_(list(session_ids)))
+        ).where(c.id.in_(list(session_ids)), c.source.in_(SCORED_SOURCES))
     ).all()
     if not rows:
         return []
@@ -119,7 +122,12 @@ def gather_evidence(
 
 
 def _fingerprint_session_counts(conn: Connection, rows: Sequence[Any]) -> dict[str, int]:
-    """Sessions per fingerprint within 24 hours before each batch's latest session start."""
+    """Anonymous sessions per fingerprint within 24 hours before the batch's latest start.
+
+    A registered user's sessions are not counted: logging in many times a day is what a keen
+    user does, and each of those sessions is attributable; the signal is meant for cookie-less
+    clients that open a new session with every request.
+    """
     fingerprints = sorted({row.fingerprint_hash for row in rows if row.fingerprint_hash})
     if not fingerprints:
         return {}
@@ -129,6 +137,7 @@ def _fingerprint_session_counts(conn: Connection, rows: Sequence[Any]) -> dict[s
         select(c.fingerprint_hash, func.count())
         .where(
             c.fingerprint_hash.in_(fingerprints),
+            c.user_id.is_(None),
             c.started_at >= latest - FINGERPRINT_WINDOW,
             c.started_at <= latest,
         )
