@@ -27,9 +27,13 @@ from systemprompt_analytics.ingest.pipeline import PipelineConfig, RequestPipeli
 from systemprompt_analytics.ingest.session_cookie import derive_cookie_key
 from systemprompt_analytics.ingest.writer import BatchWriter, WriterConfig
 from systemprompt_analytics.jobs.behavioral import BehavioralScoring
+from systemprompt_analytics.jobs.periodic import PeriodicJob, PeriodicJobs
+from systemprompt_analytics.jobs.reputation import ReputationJob
 from systemprompt_analytics.storage.engine import make_engine
 from systemprompt_analytics.storage.migrate import current_revision, upgrade
 from systemprompt_analytics.throttle.wiring import observe_verdicts, throttle_service
+
+REPUTATION_INTERVAL_SECONDS = 3600.0
 
 
 class Analytics:
@@ -74,6 +78,15 @@ class Analytics:
             geo=GeoLookup.from_settings(settings.geoip_db),
             datacenter=DatacenterDetector(),
         )
+        self.jobs = PeriodicJobs(
+            [
+                PeriodicJob(
+                    "fingerprint reputation",
+                    REPUTATION_INTERVAL_SECONDS,
+                    lambda: ReputationJob(self.engine).run(datetime.now(UTC)),
+                )
+            ]
+        )
         self._started = False
         self._lock = threading.Lock()
 
@@ -92,6 +105,7 @@ class Analytics:
             if not self._started:
                 self.writer.start()
                 self.scoring.start()
+                self.jobs.start()
                 atexit.register(self.close)
                 self._started = True
         return self
@@ -120,6 +134,7 @@ class Analytics:
             was_started, self._started = self._started, False
         if was_started:
             atexit.unregister(self.close)
+        self.jobs.close()
         flushed = self.writer.close(timeout)
         self.scoring.close()
         if self.throttle is not None:
