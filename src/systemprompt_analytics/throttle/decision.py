@@ -90,7 +90,8 @@ class ThrottleDecision:
     allowed: bool
     level: ThrottleLevel
     limit: int
-    remaining: int
+    remaining: int | None
+    """Requests left in the window; None when not computed (``check(..., detailed=False)``)."""
     reset_at: float
     """Epoch seconds when the deciding key will admit a request again."""
     retry_after: int
@@ -118,7 +119,8 @@ class ThrottleDecision:
         out: dict[str, str] = {}
         if self.enforced:
             out["X-RateLimit-Limit"] = str(self.limit)
-            out["X-RateLimit-Remaining"] = str(self.remaining)
+            if self.remaining is not None:
+                out["X-RateLimit-Remaining"] = str(self.remaining)
             out["X-RateLimit-Reset"] = str(math.ceil(self.reset_at))
             out["X-Throttle-Level"] = self.level.label
         if not self.allowed:

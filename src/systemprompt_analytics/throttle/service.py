@@ -121,8 +121,14 @@ class ThrottleService:
         *,
         path: str | None = None,
         client_category: str | None = None,
+        detailed: bool = True,
     ) -> ThrottleDecision:
-        """Count one request and decide whether it may proceed."""
+        """Count one request and decide whether it may proceed.
+
+        ``detailed=False`` (the middleware, which only sends rate-limit headers on a 429) skips
+        reading the window's remaining count for allowed requests: one storage call less per
+        request. Refusals are always detailed.
+        """
         now = self._clock() if now is None else now
         self.stats.bump("checks")
         if self.config.allow_list(path, client_category):
@@ -134,12 +140,14 @@ class ThrottleService:
         if time.monotonic() < self._down_until:
             return self._storage_failure(now, None)
         try:
-            decision = self._decide(pairs, now)
+            decision = self._decide(pairs, now, detailed)
         except STORAGE_ERRORS as exc:
             return self._storage_failure(now, exc)
         return self._count(decision)
 
-    def _decide(self, pairs: list[tuple[str, str]], now: float) -> ThrottleDecision:
+    def _decide(
+        self, pairs: list[tuple[str, str]], now: float, detailed: bool = True
+    ) -> ThrottleDecision:
         names = [throttle_key(kind, ident) for kind, ident in pairs]
         states = self.state_store.get_many(names)
         fresh = ThrottleState()
@@ -165,6 +173,9 @@ class ThrottleService:
         # Report the most throttled key (the session when all are equal).
         index = levels.index(top)
         kind, ident = pairs[index]
+        if not detailed:
+            limit = self.limiter.item(kind, top).amount
+            return ThrottleDecision(True, top, limit, None, now, 0, "ok", key=names[index])
         result = self.limiter.stats(kind, ident, top, allowed=True)
         return ThrottleDecision(
             True, top, result.limit, result.remaining, result.reset_at, 0, "ok", key=names[index]

@@ -19,6 +19,7 @@ def decide(analytics: Analytics, context: RequestContext) -> ThrottleDecision | 
         ThrottleKeys(context.resolution.session_id, context.fingerprint_hash, context.ip),
         path=context.facts.path,
         client_category=str(category) if category is not None else None,
+        detailed=False,
     )
 
 
