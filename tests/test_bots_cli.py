@@ -77,6 +77,11 @@ def test_throttle_status_and_reset_on_redis(
         service.observe(key, Observation(requests_last_minute=500))
         assert run(["throttle", "status", key, "--json"]) == 0
         assert json.loads(capsys.readouterr().out)["level"] == "warning"
+        assert run(["throttle", "status", "--json"]) == 0
+        listed = json.loads(capsys.readouterr().out)["keys"]
+        assert {"key": key, "level": "warning"}.items() <= next(
+            row for row in listed if row["key"] == key
+        ).items()
         assert run(["throttle", "reset", key]) == 0
         capsys.readouterr()
         assert run(["throttle", "status", key, "--json"]) == 0

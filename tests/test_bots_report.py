@@ -24,7 +24,7 @@ def test_totals_categories_and_reasons_add_up(db_engine: Engine) -> None:
         for index in range(3):
             add_session(conn, at=AT, is_bot=True, is_ai_crawler=True, bot_category="ai_crawler",
                         bot_reason="AI crawler: GPTBot", bot_name=f"GPTBot{index}")  # fmt: skip
-        add_session(conn, at=AT, is_scanner=True, bot_reason="probe paths: /.env")
+        add_session(conn, at=AT, is_scanner=True, bot_reason="probe paths: /.env", throttle_level=3)
         signal = {"signal": "high_request_count", "points": 30, "detail": "80 hits"}
         add_session(
             conn, at=AT, is_behavioral_bot=True, behavioral_score=65,
@@ -39,6 +39,7 @@ def test_totals_categories_and_reasons_add_up(db_engine: Engine) -> None:
     assert totals["human_sessions"] == 7 and totals["bot_sessions"] == 5
     assert totals["bot_share"] == round(5 / 12, 6)
     assert totals["ai_crawler_sessions"] == 3
+    assert totals["throttled_sessions"] == 1
     categories = {row["category"]: row["sessions"] for row in report.by_category}
     assert categories == {"ai_crawler": 3, "scanner": 1, "behavioral": 1}
     assert sum(row["sessions"] for row in report.by_reason) == totals["bot_sessions"]

@@ -19,6 +19,7 @@ from systemprompt_analytics.cli.options import (
 )
 from systemprompt_analytics.cli.render import console, err_console, fmt_int, print_json, write_csv
 from systemprompt_analytics.detection.reputation import Reputation
+from systemprompt_analytics.detection.throttle import ThrottleLevel
 from systemprompt_analytics.jobs.reputation import ReputationJob
 from systemprompt_analytics.models.period import resolve_period
 from systemprompt_analytics.reports.bots import BOT_SESSION_COLUMNS, flagged_sessions
@@ -53,7 +54,7 @@ def sessions_command(
         print_json({"period": period.to_dict(), "sessions": rows})
         return
     table = Table(title=f"Bot sessions ({len(rows)})")
-    for column in ("Session", "Category", "Name", "Score", "Req", "Reason / signals"):
+    for column in ("Session", "Category", "Name", "Score", "Throttle", "Req", "Reason / signals"):
         table.add_column(column, overflow="fold")
     for row in rows:
         signals = ", ".join(s.get("signal", "?") for s in row["signals"] or [])
@@ -61,8 +62,9 @@ def sessions_command(
         if signals:
             detail = f"{detail} [{signals}]" if detail else signals
         score = str(row["behavioral_score"])
+        level = ThrottleLevel(row["throttle_level"]).label
         table.add_row(
-            row["id"][:13], str(row["category"]), row["bot_name"] or "", score,
+            row["id"][:13], str(row["category"]), row["bot_name"] or "", score, level,
             fmt_int(row["request_count"]), detail,
         )  # fmt: skip
     console.print(table)

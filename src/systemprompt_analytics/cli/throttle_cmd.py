@@ -13,8 +13,9 @@ import typer
 from rich.table import Table
 
 from systemprompt_analytics.cli import context
-from systemprompt_analytics.cli.options import JsonOption
+from systemprompt_analytics.cli.options import JsonOption, LimitOption
 from systemprompt_analytics.cli.render import console, err_console, print_json
+from systemprompt_analytics.detection.throttle import ThrottleState
 from systemprompt_analytics.errors import InvalidInputError
 from systemprompt_analytics.throttle.decision import split_key
 from systemprompt_analytics.throttle.service import ThrottleService
@@ -24,6 +25,14 @@ app = typer.Typer(help="Throttle levels of sessions, fingerprints and IPs.", no_
 
 KeyArgument = Annotated[
     str, typer.Argument(help="A key like session:sess_…, fingerprint:<hash> or ip:203.0.113.7.")
+]
+OptionalKeyArgument = Annotated[
+    str | None,
+    typer.Argument(
+        help="A key like session:sess_…, fingerprint:<hash> or ip:203.0.113.7; "
+        "without one, every key that has a throttle state is listed.",
+        show_default=False,
+    ),
 ]
 
 
@@ -45,15 +54,8 @@ def _key(key: str) -> str:
     return key
 
 
-@app.command("status")
-def status_command(key: KeyArgument, json_output: JsonOption = False) -> None:
-    """The throttle level of one key: level, since when, blocked until, offences."""
-    service = _service()
-    try:
-        state = service.status(_key(key))
-    finally:
-        service.close()
-    data = {
+def _describe(key: str, state: ThrottleState) -> dict[str, object]:
+    return {
         "key": key,
         "level": state.level.label,
         "multiplier": state.level.multiplier,
@@ -61,12 +63,32 @@ def status_command(key: KeyArgument, json_output: JsonOption = False) -> None:
         "blocked_until": state.blocked_until,
         "offences": state.offences,
     }
+
+
+@app.command("status")
+def status_command(
+    key: OptionalKeyArgument = None,
+    limit: LimitOption = 100,
+    json_output: JsonOption = False,
+) -> None:
+    """The throttle level of one key (level, since when, blocked until, offences), or of every
+    key that has a throttle state."""
+    service = _service()
+    try:
+        if key is not None:
+            rows = [_describe(key, service.status(_key(key)))]
+        else:
+            rows = [_describe(name, state) for name, state in service.tracked(limit).items()]
+    finally:
+        service.close()
     if json_output:
-        print_json(data)
+        print_json(rows[0] if key is not None else {"keys": rows})
         return
-    table = Table(title=f"Throttle status of {key}", show_header=False)
-    for name, value in data.items():
-        table.add_row(name, "–" if value is None else str(value))
+    table = Table(title="Throttle status" if key is None else f"Throttle status of {key}")
+    for column in ("Key", "Level", "Multiplier", "Since", "Blocked until", "Offences"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*("–" if value is None else str(value) for value in row.values()))
     console.print(table)
 
 

@@ -79,6 +79,7 @@ def bots_command(
         ("All sessions", "sessions"), ("Human", "human_sessions"),
         ("  engaged", "engaged_sessions"), ("  ghost", "ghost_sessions"),
         ("Bots", "bot_sessions"), ("  of which AI crawlers", "ai_crawler_sessions"),
+        ("Throttled (any level)", "throttled_sessions"),
     )  # fmt: skip
     for label, key in lines:
         count = totals[key]

@@ -61,6 +61,9 @@ def bot_traffic(conn: Connection, period: Period, limit: int = 20) -> BotTraffic
         "ai_crawler_sessions": conn.execute(
             select(func.count()).where(window, sessions.c.is_ai_crawler)
         ).scalar_one(),
+        "throttled_sessions": conn.execute(
+            select(func.count()).where(window, sessions.c.throttle_level > 0)
+        ).scalar_one(),
     }
     category = bot_category().label("category")
     by_category = [
@@ -99,6 +102,7 @@ BOT_SESSION_COLUMNS = (
     "bot_name",
     "reason",
     "behavioral_score",
+    "throttle_level",
     "signals",
     "request_count",
     "page_view_count",
@@ -118,6 +122,7 @@ def flagged_sessions(conn: Connection, period: Period, limit: int = 50) -> list[
             c.bot_name,
             c.bot_reason.label("reason"),
             c.behavioral_score,
+            c.throttle_level,
             c.behavioral_signals.label("signals"),
             c.request_count,
             c.page_view_count,

@@ -248,6 +248,11 @@ class ThrottleService:
             self.stats.bump("de_escalations")
         return transition
 
+    def tracked(self, limit: int = 100) -> dict[str, ThrottleState]:
+        """Every key with a stored state (escalated, blocked or remembering offences)."""
+        names = self.state_store.keys(limit)
+        return self.state_store.get_many(names)
+
     def status(self, key: str) -> ThrottleState:
         """The stored state of ``key`` (a fresh Normal state when none is kept)."""
         split_key(key)

@@ -38,6 +38,10 @@ class StateStore(Protocol):
         """Forget ``key``."""
         ...
 
+    def keys(self, limit: int) -> list[str]:
+        """Keys that currently hold a state, sorted, at most ``limit``."""
+        ...
+
 
 def encode_state(state: ThrottleState) -> dict[str, str]:
     """The hash fields of a state; unset times are left out."""
@@ -109,6 +113,12 @@ class MemoryStateStore:
         with self._lock:
             self._states.pop(key, None)
 
+    def keys(self, limit: int) -> list[str]:
+        now = time.monotonic()
+        with self._lock:
+            live = [key for key, (_, until) in self._states.items() if until > now]
+        return sorted(live)[:limit]
+
     def __len__(self) -> int:
         with self._lock:
             return len(self._states)
@@ -148,3 +158,12 @@ class RedisStateStore:
 
     def delete(self, key: str) -> None:
         self._client.delete(self.redis_key(key))
+
+    def keys(self, limit: int) -> list[str]:
+        found: list[str] = []
+        for name in self._client.scan_iter(match=f"{self._prefix}*", count=500):
+            text = name.decode() if isinstance(name, bytes) else str(name)
+            found.append(text[len(self._prefix) :])
+            if len(found) >= limit:
+                break
+        return sorted(found)
