@@ -155,3 +155,29 @@ def test_version_and_help(capsys: pytest.CaptureFixture[str]) -> None:
     help_text = capsys.readouterr().out
     assert "--since" in help_text
     assert "--csv" in help_text
+
+
+def test_report_commands_json_and_bad_group_by(
+    db_engine: Engine, database_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    recent = datetime.now(UTC) - timedelta(minutes=5)
+    with db_engine.begin() as conn:
+        add_session(conn, at=recent, ended_at=None, landing_page="/", page_view_count=1)
+        add_session(conn, at=recent, is_bot=True, bot_reason="crawler list: Googlebot")
+    db = ["--database-url", database_url]
+    assert run(["sessions", "stats", "--json", *db]) == 0
+    assert json.loads(capsys.readouterr().out)["created"]["current"] == 1
+    assert run(["sessions", "trends", "--since", "1d", "--group-by", "hour", "--json", *db]) == 0
+    series = json.loads(capsys.readouterr().out)["series"]
+    assert len(series) in (24, 25) and sum(row["sessions"] for row in series) == 1
+    assert run(["sessions", "live", "--json", *db]) == 0
+    assert len(json.loads(capsys.readouterr().out)["sessions"]) == 1
+    assert run(["traffic", "bots", "--json", *db]) == 0
+    assert json.loads(capsys.readouterr().out)["totals"]["bot_sessions"] == 1
+    assert run(["bots", "sessions", "--json", *db]) == 0
+    assert len(json.loads(capsys.readouterr().out)["sessions"]) == 1
+    out = tmp_path / "trend.csv"
+    assert run(["sessions", "trends", "--csv", str(out), *db]) == 0
+    assert out.read_text().splitlines()[0] == "bucket,sessions,visitors,bot_sessions,converted"
+    assert run(["sessions", "trends", "--group-by", "fortnight", *db]) == 2
+    assert "fortnight" in capsys.readouterr().err

@@ -41,12 +41,7 @@ def sessions_command(
 ) -> None:
     """Bot sessions of the period, highest behavioural score first, with the signals that fired."""
     period = resolve_period(since, until, datetime.now(UTC))
-    engine = context.open_engine(context.settings(database_url))
-    try:
-        with engine.connect() as conn:
-            rows = flagged_sessions(conn, period, limit)
-    finally:
-        engine.dispose()
+    rows = context.read(database_url, lambda conn: flagged_sessions(conn, period, limit))
     if csv_file is not None:
         write_csv(csv_file, BOT_SESSION_COLUMNS, rows)
         err_console.print(f"Wrote {len(rows)} rows to {csv_file}")

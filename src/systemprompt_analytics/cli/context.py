@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from systemprompt_analytics.config import Settings, load_settings
 from systemprompt_analytics.errors import StorageError
 from systemprompt_analytics.storage.engine import make_engine
 from systemprompt_analytics.storage.migrate import current_revision, head_revision, upgrade
+
+T = TypeVar("T")
 
 # Set by the app callback from --config; commands read it through settings().
 _config_file: Path | None = None
@@ -43,3 +47,13 @@ def open_engine(current: Settings) -> Engine:
         f"the database schema is at {revision or 'nothing'}, not {head}: "
         "run `sp-analytics migrate` first"
     )
+
+
+def read(database_url: str | None, work: Callable[[Connection], T]) -> T:
+    """Run a read-only report on a connection of the configured (or given) database."""
+    engine = open_engine(settings(database_url))
+    try:
+        with engine.connect() as conn:
+            return work(conn)
+    finally:
+        engine.dispose()

@@ -113,12 +113,7 @@ def overview_command(
     """
     now = datetime.now(UTC)
     period = resolve_period(since, until, now)
-    engine = context.open_engine(context.settings(database_url))
-    try:
-        with engine.connect() as conn:
-            report = overview(conn, period, now)
-    finally:
-        engine.dispose()
+    report = context.read(database_url, lambda conn: overview(conn, period, now))
     if csv_file is not None:
         count = write_csv(csv_file, CSV_COLUMNS, report.rows())
         err_console.print(f"Wrote {count} rows to {csv_file}")

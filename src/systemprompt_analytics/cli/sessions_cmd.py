@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -55,15 +55,6 @@ STAT_LABELS = {
 }
 
 
-def _run(database_url: str | None, work: Any) -> Any:
-    engine = context.open_engine(context.settings(database_url))
-    try:
-        with engine.connect() as conn:
-            return work(conn)
-    finally:
-        engine.dispose()
-
-
 @app.command("stats")
 def stats_command(
     since: SinceOption = "24h",
@@ -79,7 +70,7 @@ def stats_command(
     """
     now = datetime.now(UTC)
     period = resolve_period(since, until, now)
-    report = _run(database_url, lambda conn: session_stats(conn, period, now))
+    report = context.read(database_url, lambda conn: session_stats(conn, period, now))
     rows = []
     for name, value in report.figures.items():
         if isinstance(value, Comparison):
@@ -138,7 +129,7 @@ def trends_command(
     """
     period = resolve_period(since, until, datetime.now(UTC))
     granularity = group_by.value
-    series = _run(database_url, lambda conn: session_trends(conn, period, granularity))  # type: ignore[arg-type]
+    series = context.read(database_url, lambda conn: session_trends(conn, period, granularity))  # type: ignore[arg-type]
     columns = ("bucket", *TREND_METRICS)
     if csv_file is not None:
         write_csv(csv_file, columns, series)
@@ -169,7 +160,7 @@ def live_command(
 ) -> None:
     """Sessions active in the last 30 minutes, most recent first."""
     now = datetime.now(UTC)
-    rows = _run(database_url, lambda conn: live_sessions(conn, now, limit, include_bots))
+    rows = context.read(database_url, lambda conn: live_sessions(conn, now, limit, include_bots))
     if csv_file is not None:
         write_csv(csv_file, LIVE_COLUMNS, rows)
         err_console.print(f"Wrote {len(rows)} rows to {csv_file}")

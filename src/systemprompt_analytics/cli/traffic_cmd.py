@@ -45,12 +45,7 @@ def bots_command(
     are summed into one row.
     """
     period = resolve_period(since, until, datetime.now(UTC))
-    engine = context.open_engine(context.settings(database_url))
-    try:
-        with engine.connect() as conn:
-            report = bot_traffic(conn, period, limit)
-    finally:
-        engine.dispose()
+    report = context.read(database_url, lambda conn: bot_traffic(conn, period, limit))
     if csv_file is not None:
         rows = [
             {

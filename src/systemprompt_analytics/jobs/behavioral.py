@@ -10,7 +10,6 @@ supports clears itself.
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -21,6 +20,7 @@ from sqlalchemy import Engine
 from systemprompt_analytics.detection.behavioral import BehavioralBotDetector
 from systemprompt_analytics.detection.scanners import DEFAULT_PROBE_RULES, ProbeRules, judge_session
 from systemprompt_analytics.ingest.writer import Batch
+from systemprompt_analytics.jobs.periodic import PeriodicJob, PeriodicJobs
 from systemprompt_analytics.storage.repositories.behavioral import (
     SCORED_KINDS,
     ScoringInput,
@@ -30,8 +30,6 @@ from systemprompt_analytics.storage.repositories.behavioral import (
     write_verdicts,
 )
 from systemprompt_analytics.storage.schema import request_events
-
-logger = logging.getLogger(__name__)
 
 CHUNK = 500
 
@@ -60,8 +58,7 @@ class BehavioralScoring:
         self.scored = 0
         self._due: dict[str, float] = {}
         self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._jobs: PeriodicJobs | None = None
 
     # -- feeding -------------------------------------------------------------------------
 
@@ -125,28 +122,20 @@ class BehavioralScoring:
         self.scored += len(results)
         return results
 
-    # -- background thread -----------------------------------------------------------------
+    # -- background --------------------------------------------------------------------------
 
     def start(self) -> BehavioralScoring:
-        if self._thread is None:
-            self._stop.clear()
-            self._thread = threading.Thread(
-                target=self._run, name="sp-analytics-behavioral", daemon=True
-            )
-            self._thread.start()
+        """Score due sessions every ``interval`` seconds in a background thread (failures are
+        logged; the sessions stay pending and are retried)."""
+        if self._jobs is None:
+            job = PeriodicJob("behavioural scoring", self.interval, self.score_due)
+            job.next_run = time.monotonic() + self.interval
+            self._jobs = PeriodicJobs([job]).start()
         return self
 
     def close(self) -> None:
-        """Stop the thread and score everything still pending."""
-        if self._thread is not None:
-            self._stop.set()
-            self._thread.join(timeout=30)
-            self._thread = None
+        """Stop the background thread and score everything still pending."""
+        if self._jobs is not None:
+            self._jobs.close()
+            self._jobs = None
         self.score_due(everything=True)
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            try:
-                self.score_due()
-            except Exception:  # the database may be away; sessions are retried next time
-                logger.exception("behavioural scoring failed; will retry")
