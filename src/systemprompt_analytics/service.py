@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from systemprompt_analytics.config import Settings, load_settings
+from systemprompt_analytics.detection.behavioral import BehavioralBotDetector, BehavioralConfig
 from systemprompt_analytics.ingest.activity import SessionActivity
 from systemprompt_analytics.ingest.datacenter import DatacenterDetector
 from systemprompt_analytics.ingest.fingerprint import derive_fingerprint_key
@@ -45,6 +46,7 @@ class Analytics:
         writer_config: WriterConfig | None = None,
         site_hosts: Iterable[str] = (),
         migrate: bool | None = None,
+        behavioral: BehavioralConfig | None = None,
     ) -> None:
         self.settings = settings
         self.engine = engine or make_engine(settings.database_url)
@@ -61,6 +63,7 @@ class Analytics:
         self.throttle = throttle_service(settings)
         self.scoring = BehavioralScoring(
             self.engine,
+            BehavioralBotDetector(behavioral or BehavioralConfig()),
             on_verdicts=partial(observe_verdicts, self.throttle) if self.throttle else None,
         )
         self.writer = BatchWriter(self.engine, writer_config, listeners=[self.scoring.on_flush])
