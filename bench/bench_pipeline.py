@@ -200,6 +200,9 @@ def bench_throughput(
 ) -> list[tuple[str, float]]:
     runs = [
         ("bare endpoint", "bench.apps:bare_app", {}),
+        ("with middleware, SQLite, throttling off", "bench.apps:tracked_app",
+         {"SP_BENCH_DATABASE_URL": f"sqlite:///{workdir / 'b0.db'}",
+          "SP_ANALYTICS_THROTTLE_ENABLED": "false"}),
         ("with middleware, SQLite", "bench.apps:tracked_app",
          {"SP_BENCH_DATABASE_URL": f"sqlite:///{workdir / 'b.db'}"}),
     ]  # fmt: skip
