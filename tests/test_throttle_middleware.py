@@ -102,3 +102,29 @@ def test_a_behavioural_bot_verdict_escalates_its_session_and_fingerprint(
     assert analytics.throttle.status(f"session:{crawler}").level == ThrottleLevel.WARNING
     assert analytics.throttle.status("fingerprint:fp_crawler").level == ThrottleLevel.WARNING
     analytics.close()
+
+
+def test_keys_leave_out_private_addresses_and_fingerprints_of_cookie_requests(
+    db_engine: Engine, database_url: str, tmp_path: Path
+) -> None:
+    from systemprompt_analytics.ingest.pipeline import RequestFacts
+    from systemprompt_analytics.web.throttling import throttle_keys
+
+    analytics = _analytics(db_engine, database_url, tmp_path)
+    headers = {"user-agent": CHROME, "accept": "text/html"}
+    first = analytics.pipeline.begin(RequestFacts("GET", "/", "", headers, "81.2.69.160"))
+    assert first is not None and first.set_cookie is not None
+    keys = throttle_keys(first)  # cookie-less, public address: all three
+    assert keys.session_id and keys.fingerprint_hash and keys.ip == "81.2.69.160"
+    cookie = first.set_cookie.split(";", 1)[0]
+    again = analytics.pipeline.begin(
+        RequestFacts("GET", "/", "", {**headers, "cookie": cookie}, "81.2.69.160")
+    )
+    assert again is not None
+    keys = throttle_keys(again)  # the cookie identifies the client: no fingerprint
+    assert keys.session_id == first.resolution.session_id and keys.fingerprint_hash is None
+    behind_proxy = analytics.pipeline.begin(RequestFacts("GET", "/", "", headers, "10.0.0.7"))
+    assert behind_proxy is not None
+    keys = throttle_keys(behind_proxy)  # an unlisted proxy's address is never limited
+    assert keys.ip is None and keys.fingerprint_hash is None and keys.session_id
+    analytics.close()
