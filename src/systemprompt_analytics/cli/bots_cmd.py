@@ -26,7 +26,8 @@ from systemprompt_analytics.reports.bots import BOT_SESSION_COLUMNS, flagged_ses
 from systemprompt_analytics.storage.repositories.reputation import high_risk
 
 app = typer.Typer(
-    help="Bots: flagged sessions with their scores and signals.", no_args_is_help=True
+    help="Bots: flagged sessions with their signals, high-risk fingerprints, reputation.",
+    no_args_is_help=True,
 )
 
 
@@ -125,8 +126,10 @@ def fingerprints_command(
 
 @app.command("reputation")
 def reputation_command(database_url: DatabaseUrlOption = None) -> None:
-    """Run the fingerprint-reputation job once for the last hour (for cron; one instance only
-    on PostgreSQL, others skip)."""
+    """Run the fingerprint-reputation job once for the last hour.
+
+    For cron; against PostgreSQL one instance runs it and the others skip.
+    """
     engine = context.open_engine(context.settings(database_url))
     try:
         result = ReputationJob(engine).run(datetime.now(UTC))

@@ -19,8 +19,11 @@ def cleanup_command(
     ] = False,
     database_url: DatabaseUrlOption = None,
 ) -> None:
-    """End sessions idle longer than the session timeout (or older than the cap), setting
-    ended_at to their last activity and their duration. Safe to run at any time, e.g. from cron."""
+    """End idle sessions and set their durations.
+
+    Sessions idle longer than the session timeout (or older than the cap) get ended_at = their
+    last activity. Safe to run at any time, e.g. from cron.
+    """
     settings = context.settings(database_url)
     engine = context.open_engine(settings)
     try:
