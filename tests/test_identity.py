@@ -5,7 +5,6 @@ from __future__ import annotations
 from systemprompt_analytics.ingest.identity import (
     IdentityPolicy,
     IdentityResolver,
-    SessionState,
 )
 from systemprompt_analytics.ingest.session_cookie import (
     REFRESH_AFTER_SECONDS,
@@ -136,15 +135,6 @@ def test_forged_or_foreign_cookie_does_not_attach_to_its_session() -> None:
     result = r.resolve(cookie_value=forged, fingerprint_hash="m", user_id=None, now=T0 + 1)
     assert result.is_new and result.session_id != victim.session_id
     assert result.new_reason == "invalid cookie"
-
-
-def test_remembered_sessions_from_the_fallback_are_reused() -> None:
-    r = resolver()
-    r.remember(SessionState("sess_" + "0" * 32, T0 - 60, T0 - 30, "fp"))
-    result = r.resolve(cookie_value=None, fingerprint_hash="fp", user_id=None, now=T0)
-    assert result.session_id == "sess_" + "0" * 32
-    assert r.lookup_fingerprint("fp", T0) is not None
-    assert r.lookup_fingerprint("fp", T0 + 3600) is None
 
 
 def test_index_is_bounded() -> None:

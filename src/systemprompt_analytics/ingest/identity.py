@@ -11,8 +11,8 @@ Order of evidence:
    request is authenticated as. A cookie-less request can never join a registered user's session.
 3. Otherwise a new session.
 
-On an index miss the caller may consult a bounded fallback (the database, with a deadline) and
-feed what it finds back with :meth:`IdentityResolver.remember`.
+There is no database fallback: a cookie is its own proof on any instance, and a cookie-less
+client whose requests reach several instances gets one session per instance.
 """
 
 from __future__ import annotations
@@ -101,7 +101,6 @@ class IdentityResolver:
         fingerprint_hash: str,
         user_id: str | None,
         now: float,
-        allow_fingerprint: bool = True,
     ) -> Resolution:
         cookie = self._decode(cookie_value) if cookie_value else None
         with self._lock:
@@ -112,10 +111,9 @@ class IdentityResolver:
                 reason = "cookie session expired or left"
             else:
                 reason = "invalid cookie" if cookie_value else "no cookie"
-            if allow_fingerprint:
-                state = self._live_by_fingerprint(fingerprint_hash, now)
-                if state is not None and state.user_id in (None, user_id):
-                    return self._reuse(state, "fingerprint", user_id, now, cookie_last_seen=None)
+            state = self._live_by_fingerprint(fingerprint_hash, now)
+            if state is not None and state.user_id in (None, user_id):
+                return self._reuse(state, "fingerprint", user_id, now, cookie_last_seen=None)
             return self._start(fingerprint_hash, user_id, now, reason)
 
     def resolve_keyed(self, session_key: str, fingerprint_hash: str, now: float) -> Resolution:
@@ -132,17 +130,6 @@ class IdentityResolver:
             state = SessionState(session_id, now, now, fingerprint_hash)
             self._store(state)
             return Resolution(session_id, "new", True, now, None, None, "new session key")
-
-    def lookup_fingerprint(self, fingerprint_hash: str, now: float) -> SessionState | None:
-        with self._lock:
-            return self._live_by_fingerprint(fingerprint_hash, now)
-
-    def remember(self, state: SessionState) -> None:
-        """Add a session found elsewhere (e.g. by the database fallback) to the index."""
-        with self._lock:
-            known = self._index.sessions.get(state.session_id)
-            if known is None or known.last_seen < state.last_seen:
-                self._store(state)
 
     def identify(self, session_id: str, user_id: str) -> bool:
         """Record that an anonymous session's user became known (after the app authenticated

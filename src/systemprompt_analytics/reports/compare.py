@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Connection, and_, select
+from sqlalchemy import ColumnElement, Connection, and_, distinct, func, select
 from sqlalchemy.sql import FromClause
 
 from systemprompt_analytics.models.period import Period
@@ -82,3 +82,36 @@ def aggregate_both_periods(
     current = {name: row[f"cur_{name}"] for name in aggregates}
     previous = {name: row[f"prev_{name}"] for name in aggregates}
     return current, previous
+
+
+def count_of(condition: ColumnElement[bool] | None = None) -> Aggregate:
+    """Rows of the period (that also meet ``condition``)."""
+
+    def build(period_filter: ColumnElement[bool]) -> ColumnElement[Any]:
+        where = period_filter if condition is None else and_(period_filter, condition)
+        return func.count().filter(where)
+
+    return build
+
+
+def sum_of(column: Any, condition: ColumnElement[bool] | None = None) -> Aggregate:
+    def build(period_filter: ColumnElement[bool]) -> ColumnElement[Any]:
+        where = period_filter if condition is None else and_(period_filter, condition)
+        return func.coalesce(func.sum(column).filter(where), 0)
+
+    return build
+
+
+def avg_of(column: Any, condition: ColumnElement[bool] | None = None) -> Aggregate:
+    def build(period_filter: ColumnElement[bool]) -> ColumnElement[Any]:
+        where = period_filter if condition is None else and_(period_filter, condition)
+        return func.avg(column).filter(where)
+
+    return build
+
+
+def count_distinct_of(column: Any, condition: ColumnElement[bool]) -> Aggregate:
+    def build(period_filter: ColumnElement[bool]) -> ColumnElement[Any]:
+        return func.count(distinct(column)).filter(and_(period_filter, condition))
+
+    return build

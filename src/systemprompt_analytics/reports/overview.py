@@ -6,14 +6,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, distinct, func, select
+from sqlalchemy import Connection, and_, func, select
 
 from systemprompt_analytics.models.period import Period
 from systemprompt_analytics.reports.compare import (
     Comparison,
     MetricKind,
     aggregate_both_periods,
+    avg_of,
+    count_distinct_of,
+    count_of,
     ratio,
+    sum_of,
 )
 from systemprompt_analytics.reports.definitions import (
     active_session,
@@ -90,36 +94,6 @@ class OverviewReport:
         return rows
 
 
-def _count(condition: ColumnElement[bool] | None = None) -> Any:
-    def build(period_filter: ColumnElement[bool]) -> ColumnElement[Any]:
-        where = period_filter if condition is None else and_(period_filter, condition)
-        return func.count().filter(where)
-
-    return build
-
-
-def _sum(column: Any, condition: ColumnElement[bool] | None = None) -> Any:
-    def build(period_filter: ColumnElement[bool]) -> ColumnElement[Any]:
-        where = period_filter if condition is None else and_(period_filter, condition)
-        return func.coalesce(func.sum(column).filter(where), 0)
-
-    return build
-
-
-def _avg(column: Any) -> Any:
-    def build(period_filter: ColumnElement[bool]) -> ColumnElement[Any]:
-        return func.avg(column).filter(period_filter)
-
-    return build
-
-
-def _count_distinct(column: Any, condition: ColumnElement[bool]) -> Any:
-    def build(period_filter: ColumnElement[bool]) -> ColumnElement[Any]:
-        return func.count(distinct(column)).filter(and_(period_filter, condition))
-
-    return build
-
-
 def _compare(
     current: dict[str, Any], previous: dict[str, Any], name: str, kind: MetricKind = "count"
 ) -> Comparison:
@@ -150,10 +124,10 @@ def session_section(conn: Connection, period: Period, now: datetime) -> tuple[Se
         sessions.c.started_at,
         period,
         {
-            "created": _count(human_session()),
-            "bot_sessions": _count(bot_session()),
-            "total": _count(),
-            "visitors": _count_distinct(sessions.c.visitor_hash, human_session()),
+            "created": count_of(human_session()),
+            "bot_sessions": count_of(bot_session()),
+            "total": count_of(),
+            "visitors": count_distinct_of(sessions.c.visitor_hash, human_session()),
         },
     )
     active_now = conn.execute(
@@ -170,7 +144,7 @@ def session_section(conn: Connection, period: Period, now: datetime) -> tuple[Se
         request_events.join(sessions, request_events.c.session_id == sessions.c.id),
         request_events.c.occurred_at,
         period,
-        {"page_views": _count(and_(page_view(), human_session()))},
+        {"page_views": count_of(and_(page_view(), human_session()))},
     )
     traffic: Section = {
         "visitors": _compare(cur, prev, "visitors"),
@@ -187,11 +161,11 @@ def ai_sections(conn: Connection, period: Period) -> tuple[Section, Section]:
         ai_requests.c.requested_at,
         period,
         {
-            "count": _count(),
-            "tokens": _sum(ai_requests.c.total_tokens),
-            "avg_latency_ms": _avg(ai_requests.c.latency_ms),
-            "cost_microdollars": _sum(ai_requests.c.cost_microdollars),
-            "unpriced": _count(ai_requests.c.cost_microdollars.is_(None)),
+            "count": count_of(),
+            "tokens": sum_of(ai_requests.c.total_tokens),
+            "avg_latency_ms": avg_of(ai_requests.c.latency_ms),
+            "cost_microdollars": sum_of(ai_requests.c.cost_microdollars),
+            "unpriced": count_of(ai_requests.c.cost_microdollars.is_(None)),
         },
         where=billable_ai_request(),
     )
@@ -216,7 +190,7 @@ def tool_section(conn: Connection, period: Period) -> Section:
         tool_executions,
         tool_executions.c.started_at,
         period,
-        {"executions": _count(), "succeeded": _count(successful_tool_execution())},
+        {"executions": count_of(), "succeeded": count_of(successful_tool_execution())},
     )
     return {
         "executions": _compare(cur, prev, "executions"),
@@ -231,9 +205,9 @@ def agent_section(conn: Connection, period: Period) -> Section:
         agent_tasks.c.started_at,
         period,
         {
-            "tasks": _count(),
-            "finished": _count(finished_agent_task()),
-            "completed": _count(completed_agent_task()),
+            "tasks": count_of(),
+            "finished": count_of(finished_agent_task()),
+            "completed": count_of(completed_agent_task()),
         },
     )
     return {
@@ -244,14 +218,14 @@ def agent_section(conn: Connection, period: Period) -> Section:
 
 def conversation_section(conn: Connection, period: Period) -> Section:
     cur, prev = aggregate_both_periods(
-        conn, conversations, conversations.c.started_at, period, {"started": _count()}
+        conn, conversations, conversations.c.started_at, period, {"started": count_of()}
     )
     msg_cur, msg_prev = aggregate_both_periods(
         conn,
         conversation_messages,
         conversation_messages.c.created_at,
         period,
-        {"messages": _count()},
+        {"messages": count_of()},
     )
     return {
         "started": _compare(cur, prev, "started"),

@@ -10,7 +10,14 @@ from sqlalchemy import Connection, and_, distinct, func, select
 
 from systemprompt_analytics.models.period import Period
 from systemprompt_analytics.reports.buckets import zero_filled
-from systemprompt_analytics.reports.compare import Comparison, aggregate_both_periods, ratio
+from systemprompt_analytics.reports.compare import (
+    Comparison,
+    aggregate_both_periods,
+    avg_of,
+    count_distinct_of,
+    count_of,
+    ratio,
+)
 from systemprompt_analytics.reports.definitions import (
     active_session,
     bot_session,
@@ -49,21 +56,18 @@ def session_stats(conn: Connection, period: Period, now: datetime) -> SessionSta
     human = human_session()
     duration = capped_duration_seconds(conn.dialect.name)
 
-    def count(where: Any) -> Any:
-        return lambda f: func.count().filter(and_(f, where))
-
     current, previous = aggregate_both_periods(
         conn,
         sessions,
         c.started_at,
         period,
         {
-            "created": count(human),
-            "visitors": lambda f: func.count(distinct(c.visitor_hash)).filter(and_(f, human)),
-            "avg_duration_seconds": lambda f: func.avg(duration).filter(and_(f, human)),
-            "avg_requests": lambda f: func.avg(c.request_count).filter(and_(f, human)),
-            "converted": count(and_(human, c.converted_at.is_not(None))),
-            "bot_sessions": count(bot_session()),
+            "created": count_of(human),
+            "visitors": count_distinct_of(c.visitor_hash, human),
+            "avg_duration_seconds": avg_of(duration, human),
+            "avg_requests": avg_of(c.request_count, human),
+            "converted": count_of(and_(human, c.converted_at.is_not(None))),
+            "bot_sessions": count_of(bot_session()),
         },
     )
     active_now = conn.execute(
