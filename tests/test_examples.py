@@ -18,7 +18,8 @@ def _sqlite_in_tmp(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("module", "runner"), [("starlette_app", run_asgi), ("flask_app", run_wsgi)]
+    ("module", "runner"),
+    [("starlette_app", run_asgi), ("flask_app", run_wsgi), ("tracked_site", run_asgi)],
 )
 def test_example_serves_and_sets_the_session_cookie(module: str, runner: object) -> None:
     example = importlib.import_module(f"examples.{module}")

@@ -13,6 +13,7 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Connection, Table
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from systemprompt_analytics.storage.types import UTCDateTime
 
@@ -135,14 +136,109 @@ def sqlite_executemany(
     connection.exec_driver_sql(str(compiled), parameters)
 
 
+DEDUPE_KEY = "client_event_id"
+
+
+def _first_of_each_key(rows: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """The rows without repeats of a (non-NULL) ``client_event_id``; the first one wins."""
+    seen: set[Any] = set()
+    unique = []
+    for row in rows:
+        key = row[DEDUPE_KEY]
+        if key is not None:
+            if key in seen:
+                continue
+            seen.add(key)
+        unique.append(row)
+    return unique
+
+
+def _stage_name(table: Table) -> str:
+    return f"sp_stage_{table.name}"
+
+
+def append_ignoring_duplicates(
+    connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]]
+) -> None:
+    """Append rows, skipping any whose ``client_event_id`` is already stored or repeats an
+    earlier row of the batch, so a retried batch stores nothing twice and the rest of it stays.
+
+    PostgreSQL: COPY into a connection-private staging table, then one ``INSERT … SELECT …
+    ON CONFLICT (client_event_id) DO NOTHING`` (a plain COPY would fail the whole batch on one
+    duplicate). SQLite: ``executemany`` of ``INSERT … ON CONFLICT DO NOTHING``.
+    """
+    unique = _first_of_each_key(rows)
+    if connection.dialect.name != "postgresql":
+        statement = sqlite_insert(table).on_conflict_do_nothing(index_elements=[DEDUPE_KEY])
+        sqlite_executemany(connection, statement, table, unique)
+        return
+    columns = list(unique[0].keys())
+    stage = _stage_name(table)
+    every_column = ", ".join(f'"{column.name}"' for column in table.c if column.name != "id")
+    connection.exec_driver_sql(
+        f'CREATE TEMP TABLE IF NOT EXISTS "{stage}" ON COMMIT DELETE ROWS AS '
+        f'SELECT {every_column} FROM "{table.name}" WITH NO DATA'
+    )
+    connection.exec_driver_sql(f'TRUNCATE "{stage}"')
+    copy_rows(connection, stage, table, unique)
+    column_list = ", ".join(f'"{table.c[name].name}"' for name in columns)
+    connection.exec_driver_sql(
+        f'INSERT INTO "{table.name}" ({column_list}) SELECT {column_list} FROM "{stage}" '
+        f'ON CONFLICT ("{DEDUPE_KEY}") DO NOTHING'
+    )
+
+
+# ``Table.info`` key naming the host-given key column of a fact table whose rows hosts may
+# report again (AI requests, tool executions): appends skip keys already stored.
+APPEND_ONCE_BY = "append_once_by"
+
+
+def append_once_by_key(
+    connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]], key: str
+) -> None:
+    """Append the rows whose ``key`` is not stored yet (the first row of a key repeated in the
+    batch wins), so a retried report stores nothing twice; same plan as
+    :func:`append_ignoring_duplicates`, for a key that is the table's own (non-NULL) id.
+    """
+    seen: set[Any] = set()
+    unique = []
+    for row in rows:
+        if row[key] not in seen:
+            seen.add(row[key])
+            unique.append(row)
+    if connection.dialect.name != "postgresql":
+        statement = sqlite_insert(table).on_conflict_do_nothing(index_elements=[key])
+        sqlite_executemany(connection, statement, table, unique)
+        return
+    stage = _stage_name(table)
+    connection.exec_driver_sql(
+        f'CREATE TEMP TABLE IF NOT EXISTS "{stage}" '
+        f'(LIKE "{table.name}" INCLUDING DEFAULTS) ON COMMIT DELETE ROWS'
+    )
+    connection.exec_driver_sql(f'TRUNCATE "{stage}"')
+    copy_rows(connection, stage, table, unique)
+    column_list = ", ".join(f'"{table.c[name].name}"' for name in unique[0])
+    connection.exec_driver_sql(
+        f'INSERT INTO "{table.name}" ({column_list}) SELECT {column_list} FROM "{stage}" '
+        f'ON CONFLICT ("{key}") DO NOTHING'
+    )
+
+
 def bulk_append(connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
     """Append rows to an event table: COPY on PostgreSQL, one executemany on SQLite.
 
-    All rows must have the same keys.
+    Tables with a unique ``client_event_id`` (events clients may send again) go through
+    :func:`append_ignoring_duplicates` instead, and tables marked with
+    ``info={APPEND_ONCE_BY: key}`` through :func:`append_once_by_key`. All rows must have
+    the same keys.
     """
     if not rows:
         return
-    if connection.dialect.name == "postgresql":
+    if DEDUPE_KEY in table.c and DEDUPE_KEY in rows[0]:
+        append_ignoring_duplicates(connection, table, rows)
+    elif APPEND_ONCE_BY in table.info:
+        append_once_by_key(connection, table, rows, table.info[APPEND_ONCE_BY])
+    elif connection.dialect.name == "postgresql":
         copy_rows(connection, table.name, table, rows)
     else:
         sqlite_executemany(connection, table.insert(), table, rows)

@@ -11,6 +11,9 @@ be set on the response) and recorded after the response is sent. A client over i
 app's work is never delayed by the database: recording only queues. On lifespan shutdown the
 queue is flushed.
 
+The request's :class:`RequestContext` (its session) is left in ``scope["state"]
+["analytics_context"]`` (``request.state.analytics_context``) for the app.
+
 The user: ``user_id=callable(scope)`` is asked before the app runs (e.g. from a bearer token);
 after the app ran, ``scope["state"]["analytics_user_id"]`` (``request.state.analytics_user_id``
 in Starlette) is read too, so an auth dependency can report who the user was.
@@ -34,6 +37,8 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 STATE_USER_KEY = "analytics_user_id"
+# The request's RequestContext, for the app (the collector attributes its events with it).
+STATE_CONTEXT_KEY = "analytics_context"
 CLIENT_CLOSED_REQUEST = 499
 
 
@@ -62,6 +67,9 @@ class AnalyticsMiddleware:
         if context is None:
             await self.app(scope, receive, send)
             return
+        state = scope.setdefault("state", {})
+        if isinstance(state, dict):
+            state[STATE_CONTEXT_KEY] = context
         decision = decide(self.analytics, context)
         if decision is not None and not decision.allowed:
             await self._refuse(send, context, decision)
