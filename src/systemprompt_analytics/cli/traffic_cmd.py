@@ -24,10 +24,15 @@ from systemprompt_analytics.cli.render import (
     print_json,
     write_csv,
 )
+from systemprompt_analytics.cli.traffic_reports_cmd import register
 from systemprompt_analytics.models.period import resolve_period
 from systemprompt_analytics.reports.bots import bot_traffic
 
-app = typer.Typer(help="Traffic: human and bot sessions (sources, pages and geo come next).")
+app = typer.Typer(
+    help="Traffic: sources and channels, landing pages, navigation, geography, devices, bots.",
+    no_args_is_help=True,
+)
+register(app)
 
 
 @app.command("bots")
