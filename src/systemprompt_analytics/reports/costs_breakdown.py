@@ -1,0 +1,274 @@
+"""Cost breakdowns: cost by model, provider, agent or user, and the unpriced models.
+
+Shares are of the true total (every request the report counts in the window), never of the
+rows shown; ``rest`` holds what the rows beyond ``limit`` add up to, so rows + rest = total.
+Requests without an agent or user are grouped in one ``unattributed`` row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from sqlalchemy import Column, ColumnElement, Connection, and_, func, select
+
+from systemprompt_analytics.errors import InvalidInputError
+from systemprompt_analytics.reports.ai_figures import (
+    TOKEN_KINDS,
+    UNPRICED_NOTE,
+    check_limit,
+    cost_aggregates,
+    finish_costs,
+    labelled,
+    remainder,
+    settle_rest_cost,
+    token_column,
+)
+from systemprompt_analytics.reports.compare import Comparison, ratio
+from systemprompt_analytics.reports.costs_window import CostWindow
+from systemprompt_analytics.reports.definitions import in_period, unpriced_ai_request
+from systemprompt_analytics.reports.requests_filter import RequestFilter
+from systemprompt_analytics.storage.schema import ai_requests
+
+BreakdownBy = Literal["model", "provider", "agent", "user"]
+UNATTRIBUTED = "unattributed"
+
+# The columns that name a group, per breakdown (a model is priced per provider).
+DIMENSIONS: dict[BreakdownBy, tuple[tuple[str, Column[Any]], ...]] = {
+    "model": (("provider", ai_requests.c.provider), ("model", ai_requests.c.model)),
+    "provider": (("provider", ai_requests.c.provider),),
+    "agent": (("agent", ai_requests.c.agent_name),),
+    "user": (("user_id", ai_requests.c.user_id),),
+}
+BREAKDOWN_METRICS = (
+    "requests",
+    "share_of_requests",
+    "priced_requests",
+    "unpriced_requests",
+    "tokens",
+    "unpriced_tokens",
+    "cost_microdollars",
+    "cost_usd",
+    "share_of_cost",
+)
+ROW_METRICS = (
+    *BREAKDOWN_METRICS,
+    "previous_requests",
+    "previous_cost_microdollars",
+    "cost_change_pct",
+)
+_SUMMED = (
+    "requests",
+    "priced_requests",
+    "unpriced_requests",
+    "tokens",
+    "unpriced_tokens",
+    "cost_microdollars",
+)
+
+
+def _shares(row: dict[str, Any], total: dict[str, Any]) -> dict[str, Any]:
+    row["share_of_requests"] = ratio(row["requests"], total["requests"])
+    row["share_of_cost"] = ratio(row["cost_microdollars"], total["cost_microdollars"])
+    return row
+
+
+@dataclass(frozen=True)
+class CostBreakdown:
+    window: CostWindow
+    filters: RequestFilter
+    by: BreakdownBy
+    limit: int
+    total: dict[str, Any]  # every counted request, with ``groups``: how many rows in all
+    rows: list[dict[str, Any]]
+    rest: dict[str, Any]  # the groups beyond ``limit``
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return tuple(name for name, _ in DIMENSIONS[self.by])
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "period": self.window.period.to_dict(),
+            "window": self.window.to_dict(),
+            "filters": self.filters.to_dict(),
+            "by": self.by,
+            "limit": self.limit,
+            "total": self.total,
+            "rows": self.rows,
+            "rest": self.rest,
+            "unpriced_note": UNPRICED_NOTE,
+        }
+
+    def csv_columns(self) -> tuple[str, ...]:
+        return ("row_type", *self.labels, "unattributed", "groups", *ROW_METRICS)
+
+    def csv_rows(self) -> list[dict[str, Any]]:
+        """The groups, then ``rest`` (the groups not shown), then ``total``."""
+        return [
+            *({"row_type": "group", **row} for row in self.rows),
+            {"row_type": "rest", **self.rest},
+            {"row_type": "total", **self.total},
+        ]
+
+
+def cost_totals(conn: Connection, window: CostWindow, filters: RequestFilter) -> dict[str, Any]:
+    """Cost figures over every request the report counts: the total shares are taken of."""
+    in_window = in_period(ai_requests.c.requested_at, window.period)
+    row = conn.execute(
+        select(*labelled(in_window, cost_aggregates())).where(in_window, filters.condition())
+    ).one()
+    return finish_costs(row._mapping)
+
+
+def _group_count(conn: Connection, keys: list[Column[Any]], where: ColumnElement[bool]) -> int:
+    groups = select(*keys).where(where).group_by(*keys).subquery()
+    return int(conn.execute(select(func.count()).select_from(groups)).scalar_one())
+
+
+def _name_groups(row: dict[str, Any], labels: tuple[str, ...]) -> dict[str, Any]:
+    """NULL agent or user: the ``unattributed`` group."""
+    row["unattributed"] = any(row[label] is None for label in labels)
+    for label in labels:
+        if row[label] is None:
+            row[label] = UNATTRIBUTED
+    return row
+
+
+def cost_breakdown(
+    conn: Connection, window: CostWindow, filters: RequestFilter, by: BreakdownBy, limit: int = 20
+) -> CostBreakdown:
+    """Groups by cost (then requests) descending, each with its share of the true totals and
+    its cost in the previous period of equal length."""
+    check_limit(limit)
+    if by not in DIMENSIONS:
+        raise InvalidInputError("by", f"must be one of {', '.join(DIMENSIONS)}")
+    period = window.period
+    requested_at = ai_requests.c.requested_at
+    current = in_period(requested_at, period)
+    previous = in_period(requested_at, period.previous)
+    labels = tuple(name for name, _ in DIMENSIONS[by])
+    keys = [column for _, column in DIMENSIONS[by]]
+    aggregates = cost_aggregates()
+    cost = aggregates["cost_microdollars"]
+    statement = (
+        select(
+            *(column.label(name) for name, column in DIMENSIONS[by]),
+            *labelled(current, aggregates),
+            *(build(previous).label(f"previous_{name}") for name, build in aggregates.items()),
+        )
+        .where(requested_at >= period.previous.since, requested_at < period.until)
+        .where(filters.condition())
+        .group_by(*keys)
+        .having(func.count().filter(current) > 0)
+        .order_by(
+            func.coalesce(cost(current), 0).desc(),
+            func.count().filter(current).desc(),
+            *(column.asc().nulls_last() for column in keys),
+        )
+        .limit(limit)
+    )
+    total = cost_totals(conn, window, filters)
+    rows = []
+    for found in conn.execute(statement):
+        raw = found._mapping
+        earlier = finish_costs({name: raw[f"previous_{name}"] for name in aggregates})
+        row = {label: raw[label] for label in labels} | finish_costs(raw)
+        row["previous_requests"] = earlier["requests"]
+        row["previous_cost_microdollars"] = earlier["cost_microdollars"]
+        row["cost_change_pct"] = Comparison(
+            row["cost_microdollars"], row["previous_cost_microdollars"], "amount"
+        ).change_pct
+        rows.append(_shares(_name_groups(row, labels), total))
+    total["groups"] = _group_count(conn, keys, and_(current, filters.condition()))
+    rest = remainder(total, rows, _SUMMED)
+    rest["groups"] = total["groups"] - len(rows)
+    settle_rest_cost(rest)
+    return CostBreakdown(window, filters, by, limit, total, rows, _shares(rest, total))
+
+
+UNPRICED_TOKENS = tuple(f"{kind}_tokens" for kind in TOKEN_KINDS)
+UNPRICED_COLUMNS = (
+    "provider",
+    "model",
+    "requests",
+    "share_of_requests",
+    *UNPRICED_TOKENS,
+    "first_seen_at",
+    "last_seen_at",
+)
+
+
+@dataclass(frozen=True)
+class UnpricedModels:
+    window: CostWindow
+    filters: RequestFilter
+    limit: int
+    total: dict[str, Any]  # ``requests``: every counted request; ``unpriced_*``; ``models``
+    rows: list[dict[str, Any]]
+    rest: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "period": self.window.period.to_dict(),
+            "window": self.window.to_dict(),
+            "filters": self.filters.to_dict(),
+            "limit": self.limit,
+            "total": self.total,
+            "rows": self.rows,
+            "rest": self.rest,
+            "unpriced_note": UNPRICED_NOTE,
+        }
+
+
+def unpriced_models(
+    conn: Connection, window: CostWindow, filters: RequestFilter, limit: int = 20
+) -> UnpricedModels:
+    """Requests without a price, by provider and model, most requests first, with their
+    tokens by kind: what ``costs reprice`` would price once the models are known."""
+    check_limit(limit)
+    c = ai_requests.c
+    where = and_(in_period(c.requested_at, window.period), filters.condition())
+    unpriced = and_(where, unpriced_ai_request())
+    sums = [func.coalesce(func.sum(token_column(kind)), 0).label(f"{kind}_tokens")
+            for kind in TOKEN_KINDS]  # fmt: skip
+    statement = (
+        select(
+            c.provider,
+            c.model,
+            func.count().label("requests"),
+            *sums,
+            func.min(c.requested_at).label("first_seen_at"),
+            func.max(c.requested_at).label("last_seen_at"),
+        )
+        .where(unpriced)
+        .group_by(c.provider, c.model)
+        .order_by(func.count().desc(), c.provider, c.model)
+        .limit(limit)
+    )
+    counted = func.count().label("requests")
+    everything = conn.execute(select(counted).where(where)).scalar_one()
+    only_unpriced = conn.execute(select(counted, *sums).where(unpriced)).one()._mapping
+    total: dict[str, Any] = {
+        "requests": int(everything),
+        "unpriced_requests": int(only_unpriced["requests"]),
+        **{f"unpriced_{name}": int(only_unpriced[name]) for name in UNPRICED_TOKENS},
+        "models": _group_count(conn, [c.provider, c.model], unpriced),
+    }
+    total["share_of_requests"] = ratio(total["unpriced_requests"], total["requests"])
+    rows = []
+    for found in conn.execute(statement):
+        row = dict(found._mapping)
+        for name in ("requests", *UNPRICED_TOKENS):
+            row[name] = int(row[name])
+        row["share_of_requests"] = ratio(row["requests"], total["requests"])
+        row["first_seen_at"] = row["first_seen_at"].isoformat()
+        row["last_seen_at"] = row["last_seen_at"].isoformat()
+        rows.append({name: row[name] for name in UNPRICED_COLUMNS})
+    shown = {"requests": total["unpriced_requests"]} | {
+        name: total[f"unpriced_{name}"] for name in UNPRICED_TOKENS
+    }
+    rest = remainder(shown, rows, ("requests", *UNPRICED_TOKENS))
+    rest["models"] = total["models"] - len(rows)
+    rest["share_of_requests"] = ratio(rest["requests"], total["requests"])
+    return UnpricedModels(window, filters, limit, total, rows, rest)
