@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from rich.table import Table
 
 from systemprompt_analytics.cli import context
+from systemprompt_analytics.cli.filter_options import ColumnSpec, rows_table, text
 from systemprompt_analytics.cli.options import (
     CsvOption,
     DatabaseUrlOption,
@@ -14,6 +15,7 @@ from systemprompt_analytics.cli.options import (
     SinceOption,
     UntilOption,
 )
+from systemprompt_analytics.cli.platform_options import IncludeSyntheticOption
 from systemprompt_analytics.cli.render import (
     console,
     err_console,
@@ -51,7 +53,22 @@ LABELS = {
     ("agents", "success_rate"): "Agent success rate",
     ("conversations", "started"): "Conversations",
     ("conversations", "messages"): "Messages",
+    ("users", "active_users"): "Active users",
+    ("users", "new_users"): "New users",
+    ("users", "registered"): "Registered users (total)",
+    ("users", "anonymous"): "Anonymous users (total)",
 }
+LEADERBOARD_TABLES: dict[str, tuple[str, list[ColumnSpec]]] = {
+    "agents": ("Top agents", [("agent", "Agent", text), ("tasks", "Tasks", fmt_int),
+                              ("success_rate", "Success", fmt_rate),
+                              ("cost_usd", "AI cost", fmt_usd)]),
+    "tools": ("Top tools", [("tool", "Tool", text), ("executions", "Executions", fmt_int),
+                            ("success_rate", "Success", fmt_rate),
+                            ("p95_duration_ms", "p95 (ms)", fmt_int)]),
+    "users": ("Top users by AI cost", [("user_id", "User", text),
+                                       ("ai_requests", "AI requests", fmt_int),
+                                       ("cost_usd", "AI cost", fmt_usd)]),
+}  # fmt: skip
 HIDDEN_IN_TABLE = {("costs", "total_microdollars")}
 
 
@@ -97,11 +114,16 @@ def render_overview(report: OverviewReport) -> None:
             first = False
         table.add_section()
     console.print(table)
+    for name, (title, columns) in LEADERBOARD_TABLES.items():
+        rows = report.leaderboards.get(name, [])
+        if rows:
+            console.print(rows_table(title, columns, rows))
 
 
 def overview_command(
     since: SinceOption = "24h",
     until: UntilOption = "now",
+    include_synthetic: IncludeSyntheticOption = False,
     json_output: JsonOption = False,
     csv_file: CsvOption = None,
     database_url: DatabaseUrlOption = None,
@@ -109,11 +131,12 @@ def overview_command(
     """The platform at a glance, each figure against the previous period of equal length.
 
     Sessions, visitors, page views and bot share; AI requests, tokens, latency and cost;
-    tool and agent success rates; conversations.
+    tool and agent success rates; conversations; active and new users; top agents, tools and
+    users.
     """
     now = datetime.now(UTC)
     period = resolve_period(since, until, now)
-    report = context.read(database_url, lambda conn: overview(conn, period, now))
+    report = context.read(database_url, lambda conn: overview(conn, period, now, include_synthetic))
     if csv_file is not None:
         count = write_csv(csv_file, CSV_COLUMNS, report.rows())
         err_console.print(f"Wrote {count} rows to {csv_file}")

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, and_, func, select
 
 from systemprompt_analytics.models.period import Period
+from systemprompt_analytics.reports.agents import agent_list
 from systemprompt_analytics.reports.compare import (
     Comparison,
     MetricKind,
@@ -29,6 +30,8 @@ from systemprompt_analytics.reports.definitions import (
     page_view,
     successful_tool_execution,
 )
+from systemprompt_analytics.reports.tools import tool_list
+from systemprompt_analytics.reports.users import UserRanking, top_users, user_overview
 from systemprompt_analytics.storage.schema import (
     agent_tasks,
     ai_requests,
@@ -40,6 +43,7 @@ from systemprompt_analytics.storage.schema import (
 )
 
 MICRODOLLARS_PER_USD = 1_000_000
+LEADERBOARD_SIZE = 5
 
 Section = dict[str, Comparison | int | float | None]
 
@@ -49,17 +53,23 @@ class OverviewReport:
     period: Period
     generated_at: datetime
     sections: dict[str, Section]
+    # The period's top agents, tools and users (rows as in ``agents list``, ``tools list``
+    # and ``users top``).
+    leaderboards: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    include_synthetic: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         result: dict[str, Any] = {
             "period": self.period.to_dict(),
             "generated_at": self.generated_at.isoformat(),
+            "include_synthetic": self.include_synthetic,
         }
         for name, section in self.sections.items():
             result[name] = {
                 key: value.to_dict() if isinstance(value, Comparison) else value
                 for key, value in section.items()
             }
+        result["leaderboards"] = self.leaderboards
         return result
 
     def rows(self) -> list[dict[str, Any]]:
@@ -154,7 +164,9 @@ def session_section(conn: Connection, period: Period, now: datetime) -> tuple[Se
     return sessions_section, traffic
 
 
-def ai_sections(conn: Connection, period: Period) -> tuple[Section, Section]:
+def ai_sections(
+    conn: Connection, period: Period, include_synthetic: bool = False
+) -> tuple[Section, Section]:
     cur, prev = aggregate_both_periods(
         conn,
         ai_requests,
@@ -167,7 +179,7 @@ def ai_sections(conn: Connection, period: Period) -> tuple[Section, Section]:
             "cost_microdollars": sum_of(ai_requests.c.cost_microdollars),
             "unpriced": count_of(ai_requests.c.cost_microdollars.is_(None)),
         },
-        where=billable_ai_request(),
+        where=billable_ai_request(include_synthetic),
     )
     requests: Section = {
         "count": _compare(cur, prev, "count"),
@@ -233,10 +245,28 @@ def conversation_section(conn: Connection, period: Period) -> Section:
     }
 
 
-def overview(conn: Connection, period: Period, now: datetime) -> OverviewReport:
-    """Every overview figure for ``period`` and the previous period of equal length."""
+def leaderboards(
+    conn: Connection, period: Period, include_synthetic: bool = False
+) -> dict[str, list[dict[str, Any]]]:
+    """The period's top agents (by tasks), tools (by executions) and users (by AI cost)."""
+    return {
+        "agents": agent_list(conn, period, LEADERBOARD_SIZE, include_synthetic).agents.rows,
+        "tools": tool_list(conn, period, LEADERBOARD_SIZE).tools.rows,
+        "users": top_users(
+            conn, period, LEADERBOARD_SIZE, UserRanking.cost, include_synthetic
+        ).users.rows,
+    }
+
+
+def overview(
+    conn: Connection, period: Period, now: datetime, include_synthetic: bool = False
+) -> OverviewReport:
+    """Every overview figure for ``period`` and the previous period of equal length.
+
+    Synthetic (evaluation) AI requests are left out unless ``include_synthetic``.
+    """
     sessions_section, traffic = session_section(conn, period, now)
-    requests, costs = ai_sections(conn, period)
+    requests, costs = ai_sections(conn, period, include_synthetic)
     return OverviewReport(
         period=period,
         generated_at=now,
@@ -248,5 +278,8 @@ def overview(conn: Connection, period: Period, now: datetime) -> OverviewReport:
             "tools": tool_section(conn, period),
             "agents": agent_section(conn, period),
             "conversations": conversation_section(conn, period),
+            "users": user_overview(conn, period),
         },
+        leaderboards=leaderboards(conn, period, include_synthetic),
+        include_synthetic=include_synthetic,
     )

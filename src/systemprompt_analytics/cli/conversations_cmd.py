@@ -1,0 +1,140 @@
+"""``sp-analytics conversations stats|list|trends``."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+import typer
+
+from systemprompt_analytics.cli import context
+from systemprompt_analytics.cli.filter_options import ColumnSpec, period_title, rows_table, text
+from systemprompt_analytics.cli.options import (
+    CsvOption,
+    DatabaseUrlOption,
+    GroupBy,
+    GroupByOption,
+    JsonOption,
+    LimitOption,
+    SinceOption,
+    UntilOption,
+)
+from systemprompt_analytics.cli.platform_options import (
+    Formatter,
+    figures_table,
+    trend_table,
+    write_outputs,
+)
+from systemprompt_analytics.cli.render import console, fmt_float, fmt_int, fmt_rate
+from systemprompt_analytics.models.period import resolve_period
+from systemprompt_analytics.reports.conversations import (
+    CONVERSATION_COLUMNS,
+    ConversationOrder,
+    conversation_list,
+    conversation_stats,
+    conversation_trends,
+)
+from systemprompt_analytics.reports.figures import STATS_CSV_COLUMNS
+
+app = typer.Typer(
+    help="Conversations: how many start, how long they get, with which agents.",
+    no_args_is_help=True,
+)
+
+STAT_LABELS: dict[str, tuple[str, Formatter]] = {
+    "started": ("Conversations started", fmt_int),
+    "messages": ("Messages", fmt_int),
+    "message_tokens": ("Message tokens", fmt_int),
+    "avg_messages_per_conversation": ("Avg messages per conversation", fmt_float),
+    "users": ("Users with conversations", fmt_int),
+}
+CONVERSATION_TABLE: list[ColumnSpec] = [
+    ("id", "Conversation", text),
+    ("title", "Title", text),
+    ("agent", "Agent", text),
+    ("user_id", "User", text),
+    ("started_at", "Started (UTC)", lambda value: text(value)[:16].replace("T", " ")),
+    ("messages", "Messages", fmt_int),
+    ("tokens", "Tokens", fmt_int),
+    ("duration_seconds", "Duration (s)", fmt_int),
+]
+
+
+@app.command("stats")
+def stats_command(
+    since: SinceOption = "24h",
+    until: UntilOption = "now",
+    limit: LimitOption = 10,
+    json_output: JsonOption = False,
+    csv_file: CsvOption = None,
+    database_url: DatabaseUrlOption = None,
+) -> None:
+    """Conversations started, messages, average length and users against the previous
+    period; conversations by agent and the --limit longest ones."""
+    period = resolve_period(since, until, datetime.now(UTC))
+    report = context.read(database_url, lambda conn: conversation_stats(conn, period, limit))
+    if write_outputs(report.to_dict(), csv_file, STATS_CSV_COLUMNS, report.csv_rows(), json_output):
+        return
+    title = period_title("Conversations", period)
+    console.print(figures_table(title, report.figures, STAT_LABELS))
+    by_agent = report.by_agent
+    agent_columns: list[ColumnSpec] = [
+        ("agent", "Agent", text),
+        ("conversations", "Conversations", fmt_int),
+        ("share_of_all", "Share", fmt_rate),
+        ("messages", "Messages", fmt_int),
+        ("avg_messages", "Avg messages", fmt_float),
+    ]
+    shown = f"By agent ({len(by_agent.rows)} of {by_agent.total_rows})"
+    console.print(rows_table(shown, agent_columns, by_agent.rows))
+    console.print(rows_table("Longest conversations", CONVERSATION_TABLE, report.longest))
+
+
+@app.command("list")
+def list_command(
+    since: SinceOption = "24h",
+    until: UntilOption = "now",
+    limit: LimitOption = 50,
+    sort: Annotated[
+        ConversationOrder,
+        typer.Option(
+            "--sort",
+            help="recent (latest started first) or messages (longest first).",
+            case_sensitive=False,
+        ),
+    ] = ConversationOrder.recent,
+    json_output: JsonOption = False,
+    csv_file: CsvOption = None,
+    database_url: DatabaseUrlOption = None,
+) -> None:
+    """Conversations started in the period with their messages, tokens and duration."""
+    period = resolve_period(since, until, datetime.now(UTC))
+    report = context.read(database_url, lambda conn: conversation_list(conn, period, limit, sort))
+    rows = report.conversations.rows
+    if write_outputs(report.to_dict(), csv_file, CONVERSATION_COLUMNS, rows, json_output):
+        return
+    title = f"{period_title('Conversations', period)} ({len(rows)} of "
+    title += f"{report.conversations.total_rows})"
+    console.print(rows_table(title, CONVERSATION_TABLE, rows))
+
+
+@app.command("trends")
+def trends_command(
+    since: SinceOption = "7d",
+    until: UntilOption = "now",
+    group_by: GroupByOption = GroupBy.day,
+    json_output: JsonOption = False,
+    csv_file: CsvOption = None,
+    database_url: DatabaseUrlOption = None,
+) -> None:
+    """Conversations started and messages per hour, day, week or month (UTC); empty buckets
+    show as zero."""
+    period = resolve_period(since, until, datetime.now(UTC))
+    granularity = group_by.value
+    trends = context.read(
+        database_url,
+        lambda conn: conversation_trends(conn, period, granularity),  # type: ignore[arg-type]
+    )
+    if write_outputs(trends.to_dict(), csv_file, trends.columns, trends.series, json_output):
+        return
+    trend_table(f"Conversation trends by {granularity} (UTC)", trends, {})

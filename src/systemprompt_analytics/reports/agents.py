@@ -1,0 +1,452 @@
+"""Agent reports: tasks per agent, success rate, status breakdown, top errors, hour of day,
+task duration and the AI requests and cost of each agent.
+
+Tasks are placed in the window by ``started_at``; AI requests by ``requested_at`` and are
+attributed to an agent by their ``agent_name`` (synthetic requests excluded unless asked).
+Tasks and AI requests are aggregated per agent each on their own before they are joined, so
+an agent's task count never grows with the number of its AI requests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, and_, func, select, true, union
+
+from systemprompt_analytics.errors import InvalidInputError
+from systemprompt_analytics.models.period import Period
+from systemprompt_analytics.reports.ai_figures import cost_aggregates, remainder, rounded, usd
+from systemprompt_analytics.reports.buckets import zero_filled
+from systemprompt_analytics.reports.compare import (
+    Aggregate,
+    Comparison,
+    MetricKind,
+    aggregate_both_periods,
+    avg_of,
+    count_distinct_of,
+    count_of,
+    ratio,
+)
+from systemprompt_analytics.reports.definitions import (
+    billable_ai_request,
+    completed_agent_task,
+    failed_agent_task,
+    finished_agent_task,
+    in_period,
+)
+from systemprompt_analytics.reports.figures import (
+    ai_cost_columns,
+    ai_cost_figures,
+    comparison_rows,
+    figure,
+    listed_rows,
+    percentile_of,
+)
+from systemprompt_analytics.reports.hours import hour_of_day
+from systemprompt_analytics.reports.ranking import RankedRows, error_label, top_groups
+from systemprompt_analytics.reports.trend_series import TrendSeries
+from systemprompt_analytics.storage.dialect import (
+    Granularity,
+    bucket_start,
+    percentile,
+    time_bucket,
+)
+from systemprompt_analytics.storage.schema import AGENT_TASK_STATUSES, agent_tasks, ai_requests
+
+OTHER_ERRORS = "(other errors)"
+KNOWN_NAMES_SHOWN = 20
+
+LIST_COLUMNS = (
+    "agent",
+    "tasks",
+    "share_of_tasks",
+    "finished",
+    "completed",
+    "failed",
+    "success_rate",
+    "avg_duration_ms",
+    "p95_duration_ms",
+    "ai_requests",
+    "tokens",
+    "unpriced_requests",
+    "cost_microdollars",
+    "cost_usd",
+    "share_of_cost",
+)
+TOTAL_COLUMNS = tuple(
+    name for name in LIST_COLUMNS if name not in ("agent", "share_of_tasks", "share_of_cost")
+)
+# The agent figures that add up over agents: rows + rest = totals.
+ADDITIVE = (
+    "tasks",
+    "finished",
+    "completed",
+    "failed",
+    "ai_requests",
+    "tokens",
+    "unpriced_requests",
+    "cost_microdollars",
+)
+TREND_METRICS = (
+    "tasks",
+    "finished",
+    "completed",
+    "failed",
+    "success_rate",
+    "ai_requests",
+    "cost_microdollars",
+)
+
+
+def _agent_is(column: Any, agent: str | None) -> ColumnElement[bool]:
+    return true() if agent is None else column == agent
+
+
+def task_window(period: Period, agent: str | None = None) -> ColumnElement[bool]:
+    """Tasks started in the window (of one agent, if given)."""
+    t = agent_tasks.c
+    return and_(in_period(t.started_at, period), _agent_is(t.agent_name, agent))
+
+
+def agent_ai_requests(include_synthetic: bool, agent: str | None = None) -> ColumnElement[bool]:
+    """Billable AI requests made by an agent (by a given one, if named)."""
+    a = ai_requests.c
+    return and_(
+        billable_ai_request(include_synthetic),
+        a.agent_name.is_not(None),
+        _agent_is(a.agent_name, agent),
+    )
+
+
+def _task_columns(dialect_name: str) -> list[ColumnElement[Any]]:
+    duration = agent_tasks.c.duration_ms
+    return [
+        func.count().label("tasks"),
+        func.count().filter(finished_agent_task()).label("finished"),
+        func.count().filter(completed_agent_task()).label("completed"),
+        func.count().filter(failed_agent_task()).label("failed"),
+        func.avg(duration).label("avg_duration_ms"),
+        percentile(dialect_name, duration, 0.95).label("p95_duration_ms"),
+    ]
+
+
+def _derive(raw: Mapping[Any, Any], totals: Mapping[str, Any] | None) -> dict[str, Any]:
+    """One agent's (or, without ``totals``, every agent's) figures: rates, rounding, AI cost,
+    and shares of ``totals``."""
+    row: dict[str, Any] = {
+        name: int(raw[name] or 0) for name in ("tasks", "finished", "completed", "failed")
+    }
+    row["success_rate"] = ratio(row["completed"], row["finished"])
+    row["avg_duration_ms"] = rounded(raw["avg_duration_ms"])
+    row["p95_duration_ms"] = rounded(raw["p95_duration_ms"])
+    row |= ai_cost_figures(raw)
+    if totals is not None:
+        row["share_of_tasks"] = ratio(row["tasks"], totals["tasks"])
+        row["share_of_cost"] = ratio(row["cost_microdollars"], totals["cost_microdollars"])
+    return row
+
+
+@dataclass(frozen=True)
+class AgentList:
+    """Every agent with tasks or AI requests in the window, most tasks first; ``rest`` is
+    what the agents beyond the limit add up to (rows + rest = totals)."""
+
+    period: Period
+    include_synthetic: bool
+    totals: dict[str, Any]
+    agents: RankedRows
+    rest: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "period": self.period.to_dict(),
+            "include_synthetic": self.include_synthetic,
+            "totals": self.totals,
+            "agents": self.agents.to_dict(),
+            "rest": self.rest,
+        }
+
+
+def _totals(conn: Connection, period: Period, include_synthetic: bool) -> dict[str, Any]:
+    """The figures of every agent together: the totals that shares are taken of."""
+    tasks = conn.execute(select(*_task_columns(conn.dialect.name)).where(task_window(period)))
+    ai = conn.execute(
+        select(*ai_cost_columns()).where(
+            in_period(ai_requests.c.requested_at, period), agent_ai_requests(include_synthetic)
+        )
+    )
+    return _derive({**tasks.one()._mapping, **ai.one()._mapping}, None)
+
+
+def agent_list(
+    conn: Connection, period: Period, limit: int = 20, include_synthetic: bool = False
+) -> AgentList:
+    """Agents by tasks started in the window: outcomes, success rate, duration, AI cost.
+
+    Shares are of all tasks and of all agents' AI cost in the window (not of the rows shown).
+    """
+    t, a = agent_tasks.c, ai_requests.c
+    dialect_name = conn.dialect.name
+    tasks_window = task_window(period)
+    ai_window = and_(in_period(a.requested_at, period), agent_ai_requests(include_synthetic))
+    per_task_agent = (
+        select(t.agent_name.label("agent"), *_task_columns(dialect_name))
+        .where(tasks_window)
+        .group_by(t.agent_name)
+        .subquery("task_figures")
+    )
+    per_ai_agent = (
+        select(a.agent_name.label("agent"), *ai_cost_columns())
+        .where(ai_window)
+        .group_by(a.agent_name)
+        .subquery("ai_figures")
+    )
+    names = union(
+        select(t.agent_name.label("agent")).where(tasks_window),
+        select(a.agent_name.label("agent")).where(ai_window),
+    ).subquery("agent_names")
+    tf, af = per_task_agent.c, per_ai_agent.c
+    tasks_count = func.coalesce(tf.tasks, 0)
+    ai_count = func.coalesce(af.requests, 0)
+    ai_columns = [column for column in per_ai_agent.c if column.name != "agent"]
+    statement = (
+        select(
+            names.c.agent,
+            tasks_count.label("tasks"),
+            tf.finished,
+            tf.completed,
+            tf.failed,
+            tf.avg_duration_ms,
+            tf.p95_duration_ms,
+            *ai_columns,
+        )
+        .select_from(
+            names.outerjoin(per_task_agent, tf.agent == names.c.agent).outerjoin(
+                per_ai_agent, af.agent == names.c.agent
+            )
+        )
+        .order_by(tasks_count.desc(), ai_count.desc(), names.c.agent)
+        .limit(limit)
+    )
+    all_agents = _totals(conn, period, include_synthetic)
+    agents_count = int(conn.execute(select(func.count()).select_from(names)).scalar_one())
+    totals = {"agents": agents_count, **{name: all_agents[name] for name in TOTAL_COLUMNS}}
+    rows = []
+    for found in conn.execute(statement):
+        row = {"agent": found.agent, **_derive(found._mapping, all_agents)}
+        rows.append({name: row[name] for name in LIST_COLUMNS})
+    rest = remainder(totals, rows, ADDITIVE)
+    rest["agents"] = agents_count - len(rows)
+    rest["cost_usd"] = usd(rest["cost_microdollars"])
+    rest["share_of_tasks"] = ratio(rest["tasks"], totals["tasks"])
+    rest["share_of_cost"] = ratio(rest["cost_microdollars"], totals["cost_microdollars"])
+    return AgentList(period, include_synthetic, totals, RankedRows(rows, agents_count), rest)
+
+
+# ------------------------------------------------------------------------------------------
+# Stats (all agents, or one agent: ``agents show``)
+# ------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class AgentStats:
+    """Figures against the previous period, then the current period's status breakdown, top
+    errors and hour-of-day distribution. ``agent`` is None for all agents together."""
+
+    period: Period
+    agent: str | None
+    include_synthetic: bool
+    figures: dict[str, Comparison]
+    status_breakdown: list[dict[str, Any]]
+    top_errors: RankedRows
+    hourly_distribution: list[dict[str, Any]]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "period": self.period.to_dict(),
+            "agent": self.agent,
+            "include_synthetic": self.include_synthetic,
+            "figures": {name: value.to_dict() for name, value in self.figures.items()},
+            "status_breakdown": self.status_breakdown,
+            "top_errors": self.top_errors.to_dict(),
+            "hourly_distribution": self.hourly_distribution,
+        }
+
+    def csv_rows(self) -> list[dict[str, Any]]:
+        """One long table: figures, then status, error and hour rows (count in ``current``)."""
+        return [
+            *comparison_rows(self.figures),
+            *listed_rows("status", "status", "tasks", self.status_breakdown),
+            *listed_rows("top_errors", "error", "tasks", self.top_errors.rows),
+            *listed_rows("hour_of_day", "hour", "tasks", self.hourly_distribution),
+        ]
+
+
+def _require_agent(conn: Connection, name: str) -> None:
+    """InvalidInputError naming ``NAME`` unless some task or AI request has this agent."""
+    t, a = agent_tasks.c, ai_requests.c
+    for column, key in ((t.agent_name, t.id), (a.agent_name, a.id)):
+        if conn.execute(select(key).where(column == name).limit(1)).first() is not None:
+            return
+    known = (
+        conn.execute(
+            select(t.agent_name).distinct().order_by(t.agent_name).limit(KNOWN_NAMES_SHOWN)
+        )
+        .scalars()
+        .all()
+    )
+    listed = ", ".join(known) if known else "none have reported tasks yet"
+    raise InvalidInputError("NAME", f"no agent named {name!r}; known agents: {listed}")
+
+
+def agent_stats(
+    conn: Connection,
+    period: Period,
+    limit: int = 10,
+    include_synthetic: bool = False,
+    agent: str | None = None,
+) -> AgentStats:
+    """Agent figures against the previous period; status breakdown, top errors (``limit``
+    messages, the rest summed) and tasks per hour of the day in the current period."""
+    t, a = agent_tasks.c, ai_requests.c
+    task_aggregates: dict[str, Aggregate] = {
+        "agents": count_distinct_of(t.agent_name, true()),
+        "tasks": count_of(),
+        "finished": count_of(finished_agent_task()),
+        "completed": count_of(completed_agent_task()),
+        "failed": count_of(failed_agent_task()),
+        "avg_duration_ms": avg_of(t.duration_ms),
+        "p95_duration_ms": percentile_of(conn.dialect.name, t.duration_ms, 0.95),
+    }
+    if agent is not None:
+        del task_aggregates["agents"]
+    cur, prev = aggregate_both_periods(
+        conn,
+        agent_tasks,
+        t.started_at,
+        period,
+        task_aggregates,
+        where=_agent_is(t.agent_name, agent),
+    )
+    ai_raw = aggregate_both_periods(
+        conn,
+        ai_requests,
+        a.requested_at,
+        period,
+        cost_aggregates(),
+        where=agent_ai_requests(include_synthetic, agent),
+    )
+    ai_cur, ai_prev = (ai_cost_figures(raw) for raw in ai_raw)
+    figures: dict[str, Comparison] = {}
+    for name in task_aggregates:
+        kind: MetricKind = "mean" if name.endswith("_duration_ms") else "count"
+        figures[name] = figure(cur, prev, name, kind)
+        if name == "failed":
+            figures["success_rate"] = Comparison(
+                ratio(cur["completed"], cur["finished"]),
+                ratio(prev["completed"], prev["finished"]),
+                "rate",
+            )
+    for name in ("ai_requests", "tokens", "unpriced_requests"):
+        figures[name] = figure(ai_cur, ai_prev, name)
+    for name in ("cost_microdollars", "cost_usd"):
+        figures[name] = Comparison(ai_cur[name], ai_prev[name], "amount")
+    window = task_window(period, agent)
+    return AgentStats(
+        period=period,
+        agent=agent,
+        include_synthetic=include_synthetic,
+        figures=figures,
+        status_breakdown=_status_breakdown(conn, window, int(cur["tasks"])),
+        top_errors=top_groups(
+            conn,
+            agent_tasks,
+            error_label(t.error_message),
+            and_(window, failed_agent_task()),
+            int(cur["failed"]),
+            limit,
+            "tasks",
+            OTHER_ERRORS,
+        ),
+        hourly_distribution=hour_of_day(conn, agent_tasks, t.started_at, window, "tasks"),
+    )
+
+
+def _status_breakdown(
+    conn: Connection, window: ColumnElement[bool], tasks: int
+) -> list[dict[str, Any]]:
+    """Every task status in lifecycle order (zeros included): the counts add up to ``tasks``."""
+    status = agent_tasks.c.status
+    grouped = conn.execute(select(status, func.count()).where(window).group_by(status))
+    counts: dict[str, int] = {name: int(count) for name, count in grouped}
+    return [
+        {
+            "status": name,
+            "tasks": int(counts.get(name, 0)),
+            "share_of_all": ratio(int(counts.get(name, 0)), tasks),
+        }
+        for name in AGENT_TASK_STATUSES
+    ]
+
+
+def agent_show(
+    conn: Connection,
+    period: Period,
+    name: str,
+    limit: int = 10,
+    include_synthetic: bool = False,
+) -> AgentStats:
+    """One agent's stats; InvalidInputError (naming ``NAME``) for an agent never seen."""
+    _require_agent(conn, name)
+    return agent_stats(conn, period, limit, include_synthetic, agent=name)
+
+
+def agent_trends(
+    conn: Connection,
+    period: Period,
+    granularity: Granularity,
+    include_synthetic: bool = False,
+    agent: str | None = None,
+) -> TrendSeries:
+    """Per bucket (UTC, zero-filled): tasks started, finished, completed, failed, success
+    rate (None for a bucket without finished tasks), AI requests and cost."""
+    t, a = agent_tasks.c, ai_requests.c
+    dialect_name = conn.dialect.name
+    if agent is not None:
+        _require_agent(conn, agent)
+    task_bucket = time_bucket(dialect_name, t.started_at, granularity).label("bucket")
+    rows: dict[Any, dict[str, Any]] = {}
+    task_statement = (
+        select(
+            task_bucket,
+            func.count().label("tasks"),
+            func.count().filter(finished_agent_task()).label("finished"),
+            func.count().filter(completed_agent_task()).label("completed"),
+            func.count().filter(failed_agent_task()).label("failed"),
+        )
+        .where(task_window(period, agent))
+        .group_by(task_bucket)
+    )
+    for row in conn.execute(task_statement):
+        rows[bucket_start(row.bucket)] = dict(row._mapping)
+    ai_bucket = time_bucket(dialect_name, a.requested_at, granularity).label("bucket")
+    ai_statement = (
+        select(ai_bucket, *ai_cost_columns())
+        .where(in_period(a.requested_at, period), agent_ai_requests(include_synthetic, agent))
+        .group_by(ai_bucket)
+    )
+    unknown_cost = set()
+    for row in conn.execute(ai_statement):
+        start = bucket_start(row.bucket)
+        costs = ai_cost_figures(row._mapping)
+        rows.setdefault(start, {}).update(costs)
+        if costs["cost_microdollars"] is None:
+            unknown_cost.add(start.isoformat())
+    series = zero_filled(period, granularity, rows, TREND_METRICS)
+    for point in series:
+        if point["bucket"] in unknown_cost:
+            point["cost_microdollars"] = None  # every request of the bucket is unpriced
+    for point in series:
+        point["success_rate"] = ratio(point["completed"], point["finished"])
+    options = {"agent": agent, "include_synthetic": include_synthetic}
+    return TrendSeries(period, granularity, TREND_METRICS, series, options)

@@ -1,0 +1,307 @@
+"""User reports: how many users there are, how many were active, and who uses the most AI.
+
+``users stats`` counts registered and anonymous users (identified up to the end of the
+window) and, over the last 24 hours, 7 days and 30 days, active users, visitors and new users,
+each against the previous window of equal length. ``users top`` ranks users by AI requests or
+cost; requests, tasks and sessions are each counted per user before they are joined, so no
+figure is multiplied by another table's rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, and_, distinct, func, select
+
+from systemprompt_analytics.models.period import Period
+from systemprompt_analytics.reports.ai_figures import remainder, usd
+from systemprompt_analytics.reports.compare import Comparison, ratio
+from systemprompt_analytics.reports.definitions import (
+    LONGEST_SESSION,
+    active_user_session,
+    billable_ai_request,
+    human_session,
+    in_period,
+    registered_user,
+)
+from systemprompt_analytics.reports.figures import ai_cost_columns, ai_cost_figures
+from systemprompt_analytics.reports.ranking import RankedRows
+from systemprompt_analytics.storage.schema import agent_tasks, ai_requests, sessions, users
+
+# The windows of ``users stats``, each ending at the report's end: (name, length).
+USER_WINDOWS: tuple[tuple[str, timedelta], ...] = (
+    ("24h", timedelta(hours=24)),
+    ("7d", timedelta(days=7)),
+    ("30d", timedelta(days=30)),
+)
+WINDOW_METRICS = ("active_users", "visitors", "new_users")
+STATS_CSV_COLUMNS = ("window", "metric", "current", "previous", "change_pct")
+
+
+def _windows(until: datetime) -> dict[str, Period]:
+    """``<window>_current`` and ``<window>_previous`` of every window ending at ``until``."""
+    found = {}
+    for name, length in USER_WINDOWS:
+        period = Period(until - length, until)
+        found[f"{name}_current"] = period
+        found[f"{name}_previous"] = period.previous
+    return found
+
+
+def _user_counts(conn: Connection, periods: dict[str, Period], until: datetime) -> dict[str, int]:
+    """Users identified before ``until`` (``users``, ``registered``, ``anonymous``) and, for
+    each named period, ``<name>_active_users``, ``<name>_visitors`` and ``<name>_new_users``:
+    two queries however many periods there are."""
+    s, u = sessions.c, users.c
+    session_columns: list[ColumnElement[Any]] = []
+    user_columns: list[ColumnElement[Any]] = [
+        func.count().label("users"),
+        func.count().filter(registered_user()).label("registered"),
+        func.count().filter(u.is_anonymous).label("anonymous"),
+    ]
+    for key, period in periods.items():
+        session_columns += [
+            func.count(distinct(s.user_id))
+            .filter(active_user_session(period))
+            .label(f"{key}_active_users"),
+            func.count(distinct(s.visitor_hash))
+            .filter(human_session(), in_period(s.started_at, period))
+            .label(f"{key}_visitors"),
+        ]
+        user_columns.append(
+            func.count().filter(in_period(u.created_at, period)).label(f"{key}_new_users")
+        )
+    earliest = min(period.since for period in periods.values())
+    latest = max(period.until for period in periods.values())
+    seen = conn.execute(
+        select(*session_columns).where(
+            s.started_at >= earliest - LONGEST_SESSION, s.started_at < latest
+        )
+    ).one()
+    known = conn.execute(select(*user_columns).where(u.created_at < until)).one()
+    return {name: int(value) for name, value in {**seen._mapping, **known._mapping}.items()}
+
+
+@dataclass(frozen=True)
+class UserStats:
+    until: datetime
+    totals: dict[str, int]
+    windows: dict[str, dict[str, Comparison]]
+
+    def to_dict(self) -> dict[str, Any]:
+        windows: dict[str, Any] = {}
+        for name, length in USER_WINDOWS:
+            period = Period(self.until - length, self.until)
+            figures = {metric: value.to_dict() for metric, value in self.windows[name].items()}
+            windows[name] = {"period": period.to_dict(), **figures}
+        return {"until": self.until.isoformat(), "totals": self.totals, "windows": windows}
+
+    def csv_rows(self) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = [
+            {"window": "all", "metric": name, "current": value}
+            for name, value in self.totals.items()
+        ]
+        for window, figures in self.windows.items():
+            rows += [
+                {
+                    "window": window,
+                    "metric": metric,
+                    "current": value.current,
+                    "previous": value.previous,
+                    "change_pct": value.change_pct,
+                }
+                for metric, value in figures.items()
+            ]
+        return rows
+
+
+def user_stats(conn: Connection, until: datetime) -> UserStats:
+    """Registered and anonymous users identified before ``until``; active users, visitors
+    and new users over the 24 hours, 7 days and 30 days before it, each against the window
+    of equal length before that."""
+    counts = _user_counts(conn, _windows(until), until)
+    windows = {
+        name: {
+            metric: Comparison(
+                counts[f"{name}_current_{metric}"], counts[f"{name}_previous_{metric}"]
+            )
+            for metric in WINDOW_METRICS
+        }
+        for name, _ in USER_WINDOWS
+    }
+    totals = {name: counts[name] for name in ("users", "registered", "anonymous")}
+    return UserStats(until, totals, windows)
+
+
+def user_overview(conn: Connection, period: Period) -> dict[str, Comparison | int | float | None]:
+    """The overview's users: active and new users against the previous period, registered
+    and anonymous users identified before the end of the period."""
+    counts = _user_counts(conn, {"current": period, "previous": period.previous}, period.until)
+    return {
+        "active_users": Comparison(counts["current_active_users"], counts["previous_active_users"]),
+        "new_users": Comparison(counts["current_new_users"], counts["previous_new_users"]),
+        "registered": counts["registered"],
+        "anonymous": counts["anonymous"],
+    }
+
+
+# ------------------------------------------------------------------------------------------
+# Top users
+# ------------------------------------------------------------------------------------------
+class UserRanking(StrEnum):
+    requests = "requests"
+    cost = "cost"
+
+
+TOP_COLUMNS = (
+    "user_id",
+    "display_name",
+    "is_anonymous",
+    "ai_requests",
+    "share_of_requests",
+    "tokens",
+    "cost_microdollars",
+    "cost_usd",
+    "share_of_cost",
+    "unpriced_requests",
+    "tasks",
+    "sessions",
+)
+
+
+# What the ranked users add up to with the users beyond the limit (``rest``).
+ADDITIVE = ("ai_requests", "tokens", "unpriced_requests", "cost_microdollars")
+
+
+@dataclass(frozen=True)
+class TopUsers:
+    """The ranked users; ``rest`` is what the users beyond the limit add up to, so rows +
+    rest + the requests of no user (``totals.unattributed_*``) = totals."""
+
+    period: Period
+    ranked_by: UserRanking
+    include_synthetic: bool
+    totals: dict[str, Any]
+    users: RankedRows
+    rest: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "period": self.period.to_dict(),
+            "ranked_by": self.ranked_by.value,
+            "include_synthetic": self.include_synthetic,
+            "totals": self.totals,
+            "users": self.users.to_dict(),
+            "rest": self.rest,
+        }
+
+
+def _request_totals(conn: Connection, window: ColumnElement[bool]) -> dict[str, Any]:
+    """Every billable request of the window (also those of no user): the true total."""
+    a = ai_requests.c
+    row = (
+        conn.execute(
+            select(
+                *ai_cost_columns(),
+                *ai_cost_columns(a.user_id.is_(None), "unattributed_"),
+                func.count(distinct(a.user_id)).label("users"),
+            ).where(window)
+        )
+        .one()
+        ._mapping
+    )
+    unattributed = ai_cost_figures(row, "unattributed_")
+    return {
+        "users": int(row["users"]),
+        **ai_cost_figures(row),
+        "unattributed_requests": unattributed["ai_requests"],
+        "unattributed_cost_microdollars": unattributed["cost_microdollars"],
+    }
+
+
+def _attributed(totals: dict[str, Any]) -> dict[str, Any]:
+    """The totals of the requests that belong to a user."""
+    result = {name: totals[name] for name in ADDITIVE}
+    result["ai_requests"] -= totals["unattributed_requests"]
+    cost = totals["cost_microdollars"]
+    if cost is not None:
+        result["cost_microdollars"] = cost - (totals["unattributed_cost_microdollars"] or 0)
+    return result
+
+
+def _ranking(columns: Any, by: UserRanking) -> tuple[Any, Any]:
+    """Most requests or most cost first; an unknown cost (every request unpriced) ranks below
+    every known one."""
+    requests = columns.requests.desc()
+    cost = columns.cost_microdollars.desc().nulls_last()
+    return (requests, cost) if by is UserRanking.requests else (cost, requests)
+
+
+def top_users(
+    conn: Connection,
+    period: Period,
+    limit: int = 20,
+    by: UserRanking = UserRanking.requests,
+    include_synthetic: bool = False,
+) -> TopUsers:
+    """Users with AI requests in the window, most requests (or cost) first, with their tokens,
+    tasks started and human sessions started in the window. Shares are of every billable
+    request and its cost in the window, including requests that belong to no user."""
+    a, t, s, u = ai_requests.c, agent_tasks.c, sessions.c, users.c
+    window = and_(in_period(a.requested_at, period), billable_ai_request(include_synthetic))
+    per_user = (
+        select(a.user_id, *ai_cost_columns())
+        .where(window, a.user_id.is_not(None))
+        .group_by(a.user_id)
+        .subquery("per_user")
+    )
+    tasks = (
+        select(t.user_id, func.count().label("tasks"))
+        .where(in_period(t.started_at, period), t.user_id.is_not(None))
+        .group_by(t.user_id)
+        .subquery("user_tasks")
+    )
+    visits = (
+        select(s.user_id, func.count().label("sessions"))
+        .where(in_period(s.started_at, period), human_session(), s.user_id.is_not(None))
+        .group_by(s.user_id)
+        .subquery("user_sessions")
+    )
+    p = per_user.c
+    # Rank first, then join the other figures to the few users shown.
+    ranked = select(per_user).order_by(*_ranking(p, by), p.user_id).limit(limit).subquery("ranked")
+    r = ranked.c
+    statement = (
+        select(
+            *ranked.c,
+            u.display_name,
+            u.is_anonymous,
+            func.coalesce(tasks.c.tasks, 0).label("tasks"),
+            func.coalesce(visits.c.sessions, 0).label("sessions"),
+        )
+        .select_from(
+            ranked.outerjoin(users, u.id == r.user_id)
+            .outerjoin(tasks, tasks.c.user_id == r.user_id)
+            .outerjoin(visits, visits.c.user_id == r.user_id)
+        )
+        .order_by(*_ranking(r, by), r.user_id)
+    )
+    totals = _request_totals(conn, window)
+    rows = []
+    for found in conn.execute(statement):
+        row = dict(found._mapping) | ai_cost_figures(found._mapping)
+        row["tasks"], row["sessions"] = int(row["tasks"]), int(row["sessions"])
+        row["is_anonymous"] = None if row["is_anonymous"] is None else bool(row["is_anonymous"])
+        row["share_of_requests"] = ratio(row["ai_requests"], totals["ai_requests"])
+        row["share_of_cost"] = ratio(row["cost_microdollars"], totals["cost_microdollars"])
+        rows.append({name: row[name] for name in TOP_COLUMNS})
+    rest = remainder(_attributed(totals), rows, ADDITIVE)
+    rest["users"] = totals["users"] - len(rows)
+    rest["cost_usd"] = usd(rest["cost_microdollars"])
+    rest["share_of_requests"] = ratio(rest["ai_requests"], totals["ai_requests"])
+    rest["share_of_cost"] = ratio(rest["cost_microdollars"], totals["cost_microdollars"])
+    listed = RankedRows(rows, totals["users"])
+    return TopUsers(period, by, include_synthetic, totals, listed, rest)
