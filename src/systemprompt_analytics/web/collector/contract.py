@@ -6,7 +6,7 @@ by these tables. See docs/collector.md for the contract in prose.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Literal
 
@@ -98,11 +98,14 @@ COMMON_FIELDS = ("type", "v", "id", "ts", "url", "props")
 class EventShape:
     required: tuple[str, ...]
     optional: tuple[str, ...]
+    # Every field this type may carry, in the order they are checked (derived; read per event).
+    fields: tuple[str, ...] = field(init=False)
+    allowed: frozenset[str] = field(init=False)
 
-    @property
-    def fields(self) -> tuple[str, ...]:
-        """Every field this type may carry, in the order they are checked."""
-        return tuple(name for name in FIELDS if name in self.required or name in self.optional)
+    def __post_init__(self) -> None:
+        names = tuple(name for name in FIELDS if name in self.required or name in self.optional)
+        object.__setattr__(self, "fields", names)
+        object.__setattr__(self, "allowed", frozenset(names))
 
 
 def _shape(required: tuple[str, ...], extra: tuple[str, ...] = ()) -> EventShape:

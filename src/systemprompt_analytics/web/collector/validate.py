@@ -128,7 +128,7 @@ def parse_event(index: int, event: Any, received_at: datetime) -> AcceptedEvent 
         return Rejection(index, "type", "required" if event.get("type") is None else error)
     shape = SHAPES[cast(EventType, event_type)]
     for name in event:
-        if name not in shape.fields:
+        if name not in shape.allowed:
             return Rejection(index, name, f"not a field of {event_type} events")
     values: dict[str, Any] = {}
     for name in shape.fields:
