@@ -7,6 +7,7 @@ than psycopg's per-row ``write_row`` for the narrow rows of our event tables.
 from __future__ import annotations
 
 import json
+import operator
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import cache
@@ -100,16 +101,17 @@ def _sqlite_timestamp(value: datetime | None) -> str | None:
     """The text SQLAlchemy's SQLite DateTime stores: UTC wall time, always with microseconds."""
     if value is None:
         return None
+    if value.tzinfo is UTC:  # the common case: format without converting (26 = no offset)
+        return value.isoformat(" ", "microseconds")[:26]
     if value.tzinfo is None:
         raise ValueError(f"naive datetime {value!r}: pass a timezone-aware UTC datetime")
     return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def _sqlite_converter(column_type: Any) -> Callable[[Any], Any] | None:
+    # Booleans need none: sqlite3 stores True/False as 1/0, as SQLAlchemy does.
     if isinstance(column_type, UTCDateTime):
         return _sqlite_timestamp
-    if isinstance(column_type, Boolean):
-        return lambda value: None if value is None else int(value)
     if isinstance(column_type, JSON):
         return lambda value: None if value is None else json.dumps(value, default=str)
     return None
@@ -127,12 +129,22 @@ def sqlite_executemany(
     keys = list(rows[0].keys())
     compiled = statement.compile(dialect=connection.dialect, column_keys=keys)
     order = compiled.positiontup
-    converters = [_sqlite_converter(table.c[name].type) for name in order]
-    plan = list(zip(order, converters, strict=True))
-    parameters = [
-        tuple(row[name] if convert is None else convert(row[name]) for name, convert in plan)
-        for row in rows
+    conversions = [
+        (index, convert)
+        for index, name in enumerate(order)
+        if (convert := _sqlite_converter(table.c[name].type)) is not None
     ]
+    values = operator.itemgetter(*order)
+    if len(order) == 1:  # itemgetter of one key returns the value, not a tuple
+        parameters: list[Any] = [(row[order[0]],) for row in rows]
+    else:
+        parameters = [values(row) for row in rows]
+    if conversions:
+        for position, row_values in enumerate(parameters):
+            converted = list(row_values)
+            for index, convert in conversions:
+                converted[index] = convert(converted[index])
+            parameters[position] = tuple(converted)
     connection.exec_driver_sql(str(compiled), parameters)
 
 
