@@ -11,11 +11,15 @@ from sqlalchemy import Connection
 from systemprompt_analytics.storage.schema import (
     agent_tasks,
     ai_requests,
+    client_events,
+    content_items,
     conversation_messages,
     conversations,
+    engagement_events,
     request_events,
     sessions,
     tool_executions,
+    users,
 )
 
 _ids = itertools.count(1)
@@ -110,3 +114,55 @@ def add_conversation(conn: Connection, at: datetime = T0, messages: int = 0, **v
             )
         )
     return str(row["id"])
+
+
+def add_engagement(
+    conn: Connection, session_id: str, at: datetime = T0, path: str = "/", **values: Any
+) -> None:
+    """One engagement row (one page view's engagement); every metric 0 unless given."""
+    row: dict[str, Any] = {"session_id": session_id, "occurred_at": at, "path": path}
+    row.update(values)
+    conn.execute(engagement_events.insert().values(row))
+
+
+def add_client_event(
+    conn: Connection,
+    session_id: str,
+    event_type: str = "page_view",
+    at: datetime = T0,
+    path: str | None = "/",
+    **values: Any,
+) -> None:
+    row: dict[str, Any] = {
+        "session_id": session_id,
+        "occurred_at": at,
+        "received_at": at,
+        "event_type": event_type,
+        "path": path,
+    }
+    row.update(values)
+    conn.execute(client_events.insert().values(row))
+
+
+def add_content_item(conn: Connection, path: str, **values: Any) -> str:
+    row: dict[str, Any] = {"id": _next("content"), "path": path, "updated_at": T0}
+    row.update(values)
+    conn.execute(content_items.insert().values(row))
+    return str(row["id"])
+
+
+def add_user(conn: Connection, at: datetime = T0, **values: Any) -> str:
+    """A user the host identified at ``at`` (registered unless ``is_anonymous=True``)."""
+    row: dict[str, Any] = {"id": _next("usr"), "created_at": at, "is_anonymous": False}
+    row.update(values)
+    conn.execute(users.insert().values(row))
+    return str(row["id"])
+
+
+def add_message(
+    conn: Connection, conversation_id: str, at: datetime = T0, role: str = "user", **values: Any
+) -> None:
+    """One more message of a conversation (its ``message_count`` is left as it is)."""
+    row: dict[str, Any] = {"conversation_id": conversation_id, "role": role, "created_at": at}
+    row.update(values)
+    conn.execute(conversation_messages.insert().values(row))

@@ -14,6 +14,7 @@ import tomllib
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
@@ -66,6 +67,11 @@ class Settings(BaseSettings):
     api_token: SecretStr | None = Field(
         default=None,
         description="Bearer token for the ingestion and stats API",
+        json_schema_extra={"accepted": "a long random string"},
+    )
+    dashboard_password: SecretStr | None = Field(
+        default=None,
+        description="Password for the dashboard login, besides the API token",
         json_schema_extra={"accepted": "a long random string"},
     )
     data_dir: Path = Field(
@@ -150,6 +156,28 @@ class Settings(BaseSettings):
         description="Bot categories never throttled (e.g. search, monitoring)",
         json_schema_extra={"accepted": "comma-separated categories, e.g. search,monitoring"},
     )
+    collector_cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Other sites whose pages may send tracker events (CORS); none = same origin",
+        json_schema_extra={
+            "accepted": "comma-separated origins, e.g. https://example.com,https://app.example.com"
+        },
+    )
+    conversion_events: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["signup", "purchase"],
+        description="Custom tracker events that mark their session converted",
+        json_schema_extra={"accepted": "comma-separated event names, e.g. signup,purchase"},
+    )
+    anomaly_enabled: bool = Field(
+        default=True,
+        description="Evaluate the anomaly detectors every minute in the app",
+        json_schema_extra={"accepted": "true or false"},
+    )
+    anomaly_webhook_url: str | None = Field(
+        default=None,
+        description="Where fired and resolved anomaly alerts are POSTed as JSON",
+        json_schema_extra={"accepted": "an http:// or https:// URL"},
+    )
     log_level: Literal["debug", "info", "warning", "error"] = Field(
         default="info",
         description="Log verbosity",
@@ -202,6 +230,33 @@ class Settings(BaseSettings):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
+    @field_validator("collector_cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if isinstance(value, list):
+            return [normalise_origin(item) if isinstance(item, str) else item for item in value]
+        return value
+
+    @field_validator("conversion_events", mode="before")
+    @classmethod
+    def _split_event_names(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if isinstance(value, list) and any(
+            isinstance(name, str) and not 1 <= len(name) <= 128 for name in value
+        ):
+            raise ValueError("event names are 1 to 128 characters long")
+        return value
+
+    @field_validator("anomaly_webhook_url")
+    @classmethod
+    def _check_webhook_url(cls, value: str | None) -> str | None:
+        from systemprompt_analytics.anomaly.webhook import check_webhook_url
+
+        return check_webhook_url(value) if value else None
+
     @field_validator("throttle_rate")
     @classmethod
     def _check_rate(cls, value: str) -> str:
@@ -249,6 +304,32 @@ def load_or_create_secret(path: Path) -> str:
     finally:
         Path(temporary).unlink(missing_ok=True)
     return key
+
+
+def normalise_origin(value: str) -> str:
+    """A web origin as browsers send it: ``scheme://host[:port]``, lower case, default port
+    dropped. Raises ValueError for anything else (a path, a query, credentials, ...)."""
+    text = value.strip().lower().rstrip("/")
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError as exc:
+        raise ValueError(f"{value!r} is not an origin: {exc}") from exc
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.path
+        or parts.query
+        or parts.fragment
+        or parts.username is not None
+    ):
+        raise ValueError(
+            f"{value!r} is not an origin; write scheme and host only, e.g. https://example.com"
+        )
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    if port is None or port == {"http": 80, "https": 443}[parts.scheme]:
+        return f"{parts.scheme}://{host}"
+    return f"{parts.scheme}://{host}:{port}"
 
 
 def config_file_path() -> Path | None:

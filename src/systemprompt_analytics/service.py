@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import atexit
 import threading
+import time
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from functools import partial
@@ -17,8 +18,11 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from systemprompt_analytics.anomaly.wiring import anomaly_jobs
 from systemprompt_analytics.config import Settings, load_settings
 from systemprompt_analytics.detection.behavioral import BehavioralBotDetector, BehavioralConfig
+from systemprompt_analytics.detection.user_agents import load_detection_data
+from systemprompt_analytics.funnels.service import FunnelService
 from systemprompt_analytics.ingest.activity import SessionActivity
 from systemprompt_analytics.ingest.datacenter import DatacenterDetector
 from systemprompt_analytics.ingest.fingerprint import derive_fingerprint_key
@@ -30,6 +34,8 @@ from systemprompt_analytics.ingest.writer import BatchWriter, WriterConfig
 from systemprompt_analytics.jobs.behavioral import BehavioralScoring
 from systemprompt_analytics.jobs.periodic import PeriodicJob, PeriodicJobs
 from systemprompt_analytics.jobs.reputation import ReputationJob
+from systemprompt_analytics.platform.api import PlatformAPI
+from systemprompt_analytics.platform.recorder import PlatformRecorder
 from systemprompt_analytics.storage.engine import make_engine
 from systemprompt_analytics.storage.migrate import current_revision, upgrade
 from systemprompt_analytics.throttle.wiring import observe_verdicts, throttle_service
@@ -37,7 +43,7 @@ from systemprompt_analytics.throttle.wiring import observe_verdicts, throttle_se
 REPUTATION_INTERVAL_SECONDS = 3600.0
 
 
-class Analytics:
+class Analytics(PlatformAPI):
     def __init__(
         self,
         settings: Settings,
@@ -66,7 +72,12 @@ class Analytics:
             BehavioralBotDetector(behavioral or BehavioralConfig()),
             on_verdicts=partial(observe_verdicts, self.throttle) if self.throttle else None,
         )
-        self.writer = BatchWriter(self.engine, writer_config, listeners=[self.scoring.on_flush])
+        self.funnels = FunnelService(self.engine)
+        self.writer = BatchWriter(
+            self.engine,
+            writer_config,
+            listeners=[self.scoring.on_flush, self.funnels.on_flush],
+        )
         self.pipeline = RequestPipeline(
             PipelineConfig(
                 cookie_key=derive_cookie_key(secret),
@@ -81,13 +92,16 @@ class Analytics:
             geo=GeoLookup.from_settings(settings.geoip_db),
             datacenter=DatacenterDetector(),
         )
+        # AI requests, tools, agent tasks, conversations, users (docs/ingestion.md).
+        self.platform = PlatformRecorder(self.engine, self.writer, prepare=self.start)
         self.jobs = PeriodicJobs(
             [
                 PeriodicJob(
                     "fingerprint reputation",
                     REPUTATION_INTERVAL_SECONDS,
                     lambda: ReputationJob(self.engine).run(datetime.now(UTC)),
-                )
+                ),
+                *anomaly_jobs(self.engine, settings, self.throttle),
             ]
         )
         self._started = False
@@ -106,6 +120,8 @@ class Analytics:
             return self
         with self._lock:
             if not self._started:
+                # Parse the crawler list and ua-parser's regexes now, not in the first request.
+                load_detection_data()
                 self.writer.start()
                 self.scoring.start()
                 self.jobs.start()
@@ -128,7 +144,13 @@ class Analytics:
         self.start().writer.submit(SessionActivity(session_id, moment, moment, attributes))
 
     def flush(self, timeout: float = 30.0) -> bool:
-        return self.writer.flush(timeout)
+        """Wait until everything queued is written and matched into funnel progress."""
+        deadline = time.monotonic() + timeout
+        if not self.writer.flush(timeout):
+            return False
+        # The writer calls its listeners after a batch is counted as written.
+        remaining = max(0.0, deadline - time.monotonic())
+        return self.funnels.wait_for_batches(self.writer.stats.flushes, remaining)
 
     def close(self, timeout: float = 30.0) -> bool:
         """Flush everything queued, score what is pending, stop the background threads.

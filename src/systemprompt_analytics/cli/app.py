@@ -15,18 +15,29 @@ from sqlalchemy.exc import OperationalError
 
 from systemprompt_analytics import __version__
 from systemprompt_analytics.cli import context
+from systemprompt_analytics.cli.activity_cmd import app as activity_app
+from systemprompt_analytics.cli.agents_cmd import app as agents_app
+from systemprompt_analytics.cli.anomalies_cmd import app as anomalies_app
 from systemprompt_analytics.cli.bots_cmd import app as bots_app
 from systemprompt_analytics.cli.classify_ua_cmd import classify_ua_command
 from systemprompt_analytics.cli.cleanup_cmd import cleanup_command
 from systemprompt_analytics.cli.config_cmd import config_command
+from systemprompt_analytics.cli.content_cmd import app as content_app
+from systemprompt_analytics.cli.conversations_cmd import app as conversations_app
+from systemprompt_analytics.cli.costs_cmd import app as costs_app
 from systemprompt_analytics.cli.demo_cmd import demo_command
+from systemprompt_analytics.cli.funnels_cmd import app as funnels_app
 from systemprompt_analytics.cli.import_log_cmd import import_log_command
 from systemprompt_analytics.cli.migrate_cmd import migrate_command
 from systemprompt_analytics.cli.overview_cmd import overview_command
 from systemprompt_analytics.cli.render import err_console
+from systemprompt_analytics.cli.requests_cmd import app as requests_app
+from systemprompt_analytics.cli.serve_cmd import serve_command
 from systemprompt_analytics.cli.sessions_cmd import app as sessions_app
 from systemprompt_analytics.cli.throttle_cmd import app as throttle_app
+from systemprompt_analytics.cli.tools_cmd import app as tools_app
 from systemprompt_analytics.cli.traffic_cmd import app as traffic_app
+from systemprompt_analytics.cli.users_cmd import app as users_app
 from systemprompt_analytics.errors import (
     AnalyticsError,
     ConfigError,
@@ -79,10 +90,21 @@ app.command("overview")(overview_command)
 app.command("cleanup")(cleanup_command)
 app.command("classify-ua")(classify_ua_command)
 app.command("import-log")(import_log_command)
+app.command("serve")(serve_command)
 app.add_typer(sessions_app, name="sessions")
 app.add_typer(traffic_app, name="traffic")
+app.add_typer(content_app, name="content")
+app.add_typer(requests_app, name="requests")
+app.add_typer(costs_app, name="costs")
+app.add_typer(agents_app, name="agents")
+app.add_typer(tools_app, name="tools")
+app.add_typer(conversations_app, name="conversations")
+app.add_typer(users_app, name="users")
+app.add_typer(activity_app, name="activity")
+app.add_typer(funnels_app, name="funnels")
 app.add_typer(bots_app, name="bots")
 app.add_typer(throttle_app, name="throttle")
+app.add_typer(anomalies_app, name="anomalies")
 
 
 def run(argv: list[str] | None = None) -> int:

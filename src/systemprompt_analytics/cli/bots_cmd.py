@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -21,7 +22,7 @@ from systemprompt_analytics.cli.render import console, err_console, fmt_int, pri
 from systemprompt_analytics.detection.reputation import Reputation
 from systemprompt_analytics.detection.throttle import ThrottleLevel
 from systemprompt_analytics.jobs.reputation import ReputationJob
-from systemprompt_analytics.models.period import resolve_period
+from systemprompt_analytics.models.period import Period, resolve_period
 from systemprompt_analytics.reports.bots import BOT_SESSION_COLUMNS, flagged_sessions
 from systemprompt_analytics.storage.repositories.reputation import high_risk
 
@@ -29,6 +30,11 @@ app = typer.Typer(
     help="Bots: flagged sessions with their signals, high-risk fingerprints, reputation.",
     no_args_is_help=True,
 )
+
+
+def sessions_json(period: Period, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """What ``bots sessions --json`` prints (and the stats API serves)."""
+    return {"period": period.to_dict(), "sessions": rows}
 
 
 @app.command("sessions")
@@ -47,7 +53,7 @@ def sessions_command(
         write_csv(csv_file, BOT_SESSION_COLUMNS, rows)
         err_console.print(f"Wrote {len(rows)} rows to {csv_file}")
     if json_output:
-        print_json({"period": period.to_dict(), "sessions": rows})
+        print_json(sessions_json(period, rows))
         return
     table = Table(title=f"Bot sessions ({len(rows)})")
     for column in ("Session", "Category", "Name", "Score", "Throttle", "Req", "Reason / signals"):
@@ -100,14 +106,15 @@ def fingerprints_command(
             result = ReputationJob(engine).run(datetime.now(UTC))
             err_console.print(f"Reputation job: {result.message}")
         with engine.connect() as conn:
-            rows = [_reputation_row(item) for item in high_risk(conn, limit)]
+            found = fingerprints_json(high_risk(conn, limit))
     finally:
         engine.dispose()
+    rows = found["fingerprints"]
     if csv_file is not None:
         write_csv(csv_file, FINGERPRINT_COLUMNS, rows)
         err_console.print(f"Wrote {len(rows)} rows to {csv_file}")
     if json_output:
-        print_json({"fingerprints": rows})
+        print_json(found)
         return
     table = Table(title=f"High-risk fingerprints ({len(rows)})")
     for column in ("Fingerprint", "Score", "Flag", "Incidents", "Sessions", "Requests",
@@ -139,6 +146,11 @@ def reputation_command(database_url: DatabaseUrlOption = None) -> None:
         f"{result.message}: {result.updated:,} updated, {result.recovered:,} recovered, "
         f"{result.new_incidents:,} new incidents, {result.flagged:,} flagged."
     )
+
+
+def fingerprints_json(items: Iterable[Reputation]) -> dict[str, Any]:
+    """What ``bots fingerprints --json`` prints (and the stats API serves)."""
+    return {"fingerprints": [_reputation_row(item) for item in items]}
 
 
 def _reputation_row(item: Reputation) -> dict[str, Any]:

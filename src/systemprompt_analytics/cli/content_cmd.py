@@ -45,7 +45,7 @@ from systemprompt_analytics.cli.render import (
 )
 from systemprompt_analytics.errors import InvalidInputError
 from systemprompt_analytics.models.content import registry_entries
-from systemprompt_analytics.models.period import resolve_period
+from systemprompt_analytics.models.period import Period, resolve_period
 from systemprompt_analytics.reports.content import (
     TOP_COLUMNS,
     TREND_COLUMNS,
@@ -61,6 +61,7 @@ from systemprompt_analytics.reports.engagement import (
     page_engagement,
     session_engagement,
 )
+from systemprompt_analytics.reports.filters import SessionFilter
 from systemprompt_analytics.storage.repositories.content import SyncResult, sync_content
 
 EXIT_REJECTED = 2
@@ -78,6 +79,22 @@ STAT_LABELS = {
     "avg_time_on_page_seconds": ("Avg time on page (s, 30-min cap)", fmt_float),
     "avg_scroll_depth": ("Avg scroll depth (%)", fmt_float),
 }
+
+
+def trends_json(
+    period: Period,
+    granularity: str,
+    where: SessionFilter,
+    page: str | None,
+    series: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """What ``content trends --json`` prints (and the stats API serves)."""
+    return {
+        "period": period.to_dict(),
+        "group_by": granularity,
+        "filters": {**where.to_dict(), "path": page},
+        "series": series,
+    }
 
 
 def _pct(value: float | None) -> str:
@@ -195,14 +212,7 @@ def trends_command(
         write_csv(csv_file, TREND_COLUMNS, series)
         err_console.print(f"Wrote {len(series)} rows to {csv_file}")
     if json_output:
-        print_json(
-            {
-                "period": period.to_dict(),
-                "group_by": granularity,
-                "filters": {**where.to_dict(), "path": page},
-                "series": series,
-            }
-        )
+        print_json(trends_json(period, granularity, where, page, series))
         return
     for point in series:
         point["label"] = point["bucket"][:16].replace("T", " ")

@@ -70,13 +70,13 @@ def demo_command(
                     )
                 err_console.print("Replacing the existing data with fresh demo data…")
             clear_activity(conn)
-        summary = _generate_with_progress(engine, days, sessions, seed, end_at)
+        summary = generate_with_progress(engine, days, sessions, seed, end_at)
     finally:
         engine.dispose()
     _print_summary(summary, current.database_url, engine.url.database)
 
 
-def _generate_with_progress(
+def generate_with_progress(
     engine: Engine, days: int, sessions: int, seed: int, end_at: datetime
 ) -> DemoSummary:
     # Imported here: the generator's catalogues are only needed by this command.

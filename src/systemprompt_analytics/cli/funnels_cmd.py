@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -201,6 +201,11 @@ def apply_command(
         raise typer.Exit(2)
 
 
+def listing_json(listings: Sequence[FunnelListing]) -> dict[str, Any]:
+    """What ``funnels list --json`` prints (and the stats API serves)."""
+    return {"funnels": [_listing_row(item) for item in listings]}
+
+
 def _listing_row(item: FunnelListing) -> dict[str, Any]:
     funnel = item.stored.funnel
     return {
@@ -223,12 +228,13 @@ def list_command(
 ) -> None:
     """Every funnel with its steps, units tracked and completions (all time, bots included)."""
     with _service(database_url) as service:
-        rows = [_listing_row(item) for item in service.list_funnels()]
+        listing = listing_json(service.list_funnels())
+    rows = listing["funnels"]
     if csv_file is not None:
         write_csv(csv_file, LIST_COLUMNS, rows)
         err_console.print(f"Wrote {len(rows)} rows to {csv_file}")
     if json_output:
-        print_json({"funnels": rows})
+        print_json(listing)
         return
     table = Table(title=f"Funnels ({len(rows)})")
     for column in ("Name", "Steps", "Mode", "Unit", "Window", "Active", "Units", "Completed"):
@@ -242,7 +248,8 @@ def list_command(
     console.print(table)
 
 
-def _definition_dict(stored: StoredFunnel) -> dict[str, Any]:
+def definition_json(stored: StoredFunnel) -> dict[str, Any]:
+    """What ``funnels show --json`` prints (and the stats API serves)."""
     return {
         "id": stored.id,
         **funnel_to_mapping(stored.funnel),
@@ -262,7 +269,7 @@ def show_command(
     with _service(database_url) as service:
         stored = service.get(name)
     if json_output:
-        print_json(_definition_dict(stored))
+        print_json(definition_json(stored))
         return
     funnel = stored.funnel
     table = Table(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -29,7 +29,7 @@ from systemprompt_analytics.cli.render import (
     print_json,
     write_csv,
 )
-from systemprompt_analytics.models.period import resolve_period
+from systemprompt_analytics.models.period import Period, resolve_period
 from systemprompt_analytics.reports.compare import Comparison
 from systemprompt_analytics.reports.sessions import (
     LIVE_COLUMNS,
@@ -53,6 +53,16 @@ STAT_LABELS = {
     "conversion_rate": ("Conversion rate", fmt_rate),
     "bot_sessions": ("Bot sessions", fmt_int),
 }
+
+
+def trends_json(period: Period, granularity: str, series: list[dict[str, Any]]) -> dict[str, Any]:
+    """What ``sessions trends --json`` prints (and the stats API serves)."""
+    return {"period": period.to_dict(), "group_by": granularity, "series": series}
+
+
+def live_json(now: datetime, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """What ``sessions live --json`` prints (and the stats API serves)."""
+    return {"generated_at": now.isoformat(), "sessions": rows}
 
 
 @app.command("stats")
@@ -135,7 +145,7 @@ def trends_command(
         write_csv(csv_file, columns, series)
         err_console.print(f"Wrote {len(series)} rows to {csv_file}")
     if json_output:
-        print_json({"period": period.to_dict(), "group_by": granularity, "series": series})
+        print_json(trends_json(period, granularity, series))
         return
     table = Table(title=f"Session trends by {granularity} (UTC)")
     table.add_column("Bucket")
@@ -165,7 +175,7 @@ def live_command(
         write_csv(csv_file, LIVE_COLUMNS, rows)
         err_console.print(f"Wrote {len(rows)} rows to {csv_file}")
     if json_output:
-        print_json({"generated_at": now.isoformat(), "sessions": rows})
+        print_json(live_json(now, rows))
         return
     table = Table(title=f"Live sessions ({len(rows)})")
     for column in (

@@ -22,6 +22,11 @@ ACCEPTED_FORMS = (
 _DURATION = re.compile(r"^(\d{1,6})([mhdw])$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+# Reports look back from --until (a previous period, windows of up to 30 days) and step
+# through a period in buckets of up to a month: within these bounds that arithmetic cannot
+# leave the range of datetime.
+EARLIEST = datetime(2, 1, 1, tzinfo=UTC)
+LATEST = datetime(9998, 1, 1, tzinfo=UTC)
 
 
 def parse_duration(value: str) -> timedelta | None:
@@ -52,9 +57,22 @@ def parse_time(value: str, now: datetime, field: str = "time") -> datetime:
         raise InvalidInputError(
             field, f"cannot read {value!r}; expected {ACCEPTED_FORMS}"
         ) from None
-    if _DATE.match(text) or parsed.tzinfo is None:
-        return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    moment: datetime | None
+    try:
+        moment = (
+            parsed.replace(tzinfo=UTC)
+            if _DATE.match(text) or parsed.tzinfo is None
+            else parsed.astimezone(UTC)
+        )
+    except OverflowError:  # an offset moving the moment past year 1 or 9999
+        moment = None
+    if moment is None or not EARLIEST <= moment < LATEST:
+        raise InvalidInputError(
+            field,
+            f"{value!r} is outside the supported range "
+            f"({EARLIEST.date().isoformat()} to {LATEST.date().isoformat()})",
+        )
+    return moment
 
 
 @dataclass(frozen=True)
@@ -100,4 +118,13 @@ def resolve_period(
     """The period named by the ``--since``/``--until`` flags (defaults: ``24h`` ago until now)."""
     start = parse_time(since if since is not None else default_since, now, "--since")
     end = parse_time(until, now, "--until") if until is not None else now
-    return Period(start, end)
+    period = Period(start, end)
+    try:
+        period.previous  # noqa: B018 - reports compare with it: it must exist
+    except OverflowError:
+        raise InvalidInputError(
+            "--since",
+            "the period is too long: the previous period of equal length, which reports "
+            "compare with, would start before year 1",
+        ) from None
+    return period

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, and_, distinct, func, select
@@ -19,21 +19,17 @@ from systemprompt_analytics.reports.compare import (
     ratio,
 )
 from systemprompt_analytics.reports.definitions import (
+    SESSION_DURATION_CAP,
     active_session,
     bot_session,
+    capped_duration_seconds,
     human_session,
     in_period,
 )
-from systemprompt_analytics.storage.dialect import Granularity, least, seconds_between, time_bucket
+from systemprompt_analytics.storage.dialect import Granularity, time_bucket
 from systemprompt_analytics.storage.schema import sessions
 
-DURATION_CAP = timedelta(minutes=30)
-
-
-def capped_duration_seconds(dialect_name: str) -> Any:
-    """A session's length (last activity − start), capped at 30 minutes (see docs/metrics.md)."""
-    seconds = seconds_between(dialect_name, sessions.c.started_at, sessions.c.last_activity_at)
-    return least(dialect_name, seconds, DURATION_CAP.total_seconds())
+DURATION_CAP = SESSION_DURATION_CAP
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     SmallInteger,
     String,
@@ -252,6 +253,11 @@ client_events = Table(
     Column("target_url", Text),
     Column("properties", JSONType),
     Column("schema_version", SmallInteger, nullable=False, server_default=text("1")),
+    # page_view: the document title and referrer; scroll: the depth reached (percent).
+    Column("title", String(300)),
+    Column("referrer", Text),
+    Column("scroll_depth", SmallInteger),
+    CheckConstraint("scroll_depth BETWEEN 0 AND 100", name="scroll_depth"),
     Index("ix_client_events_occurred_at", "occurred_at"),
     Index("ix_client_events_session_id", "session_id", "occurred_at"),
     Index("ix_client_events_type_occurred_at", "event_type", "occurred_at"),
@@ -275,6 +281,7 @@ engagement_events = Table(
     Column("dead_click_count", Integer, nullable=False, server_default=text("0")),
     Column("time_to_first_interaction_ms", BigInteger),
     Column("reading_pattern", String(16)),  # bounce, skim, scan, read, engaged
+    Column("properties", JSONType),
     CheckConstraint("max_scroll_depth BETWEEN 0 AND 100", name="max_scroll_depth"),
     Index("ix_engagement_events_occurred_at", "occurred_at"),
     Index("ix_engagement_events_session_id", "session_id"),
@@ -356,6 +363,9 @@ funnel_progress = Table(
     Column("started_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     Column("completed_at", UTCDateTime),
+    # The attempt still being matched, when it is not the one recorded above (a restart after
+    # the window expired or a strict-mode break): NULL = the same attempt, [] = none live.
+    Column("attempt_timestamps", JSONType),
     # One progress row per funnel and unit, enforced here so concurrent ingestion cannot race.
     UniqueConstraint("funnel_id", "unit_key"),
     Index("ix_funnel_progress_funnel_started", "funnel_id", "started_at"),
@@ -420,6 +430,8 @@ ai_requests = Table(
     _flag("is_priced"),
     Column("price_source", String(64)),
     Column("price_version", String(64)),
+    # The host reported the cost itself: `costs reprice` never recomputes such a row.
+    _flag("is_cost_explicit"),
     Column("latency_ms", Integer),
     Column("time_to_first_token_ms", Integer),
     Column("status", String(16), nullable=False, server_default="success"),
@@ -438,6 +450,8 @@ ai_requests = Table(
     Index("ix_ai_requests_user_id", "user_id", "requested_at"),
     Index("ix_ai_requests_session_id", "session_id"),
     Index("ix_ai_requests_task_id", "task_id"),
+    # Hosts may report a fact again (retries): appends skip ids already stored (storage/bulk.py).
+    info={"append_once_by": "id"},
 )
 
 tool_executions = Table(
@@ -460,6 +474,8 @@ tool_executions = Table(
     Index("ix_tool_executions_started_at", "started_at"),
     Index("ix_tool_executions_tool_started_at", "tool_name", "started_at"),
     Index("ix_tool_executions_task_id", "task_id"),
+    # Hosts may report a fact again (retries): appends skip ids already stored (storage/bulk.py).
+    info={"append_once_by": "id"},
 )
 
 AGENT_TASK_STATUSES = (
@@ -486,6 +502,9 @@ agent_tasks = Table(
     Column("session_id", String(64)),
     Column("context_id", String(64)),
     Column("conversation_id", String(64)),
+    # When the stored status was reported: status reports that arrive out of order never
+    # move a task back (see platform/store.py).
+    Column("updated_at", UTCDateTime),
     CheckConstraint(
         "status IN ('submitted','working','input_required','completed','failed',"
         "'canceled','rejected')",
@@ -514,6 +533,8 @@ conversation_messages = Table(
     "conversation_messages",
     metadata,
     Column("id", BigIntPK, primary_key=True, autoincrement=True),
+    # The host's id of the message; unique so a retried report stores it once.
+    Column("message_id", String(64), unique=True),
     Column(
         "conversation_id",
         String(64),
@@ -543,4 +564,135 @@ content_items = Table(
     Column("kind", String(32)),
     Column("published_at", UTCDateTime),
     Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# --------------------------------------------------------------------------------------
+# Rollups (storage/rollups/): the heavy tables aggregated per hour and per day, each bucket
+# recomputed from its raw rows, so a rollup always says what its raw rows say. Group keys
+# may be NULL (no unique key: buckets are replaced whole, never upserted); ``*_values``
+# columns hold every value of the bucket, sorted, for exact percentiles.
+# --------------------------------------------------------------------------------------
+ROLLUP_TIERS = ("hourly", "daily")
+
+
+def _rollup_tables(name: str, columns: tuple[tuple[str, object, bool], ...]) -> tuple[Table, ...]:
+    """The hourly and daily tables of one rollup: ``bucket_at`` (the start of the UTC hour or
+    day), then ``columns`` as (name, type, nullable); non-nullable counters default to 0."""
+
+    def build(tier: str) -> Table:
+        table_name = f"rollup_{name}_{tier}"
+        return Table(
+            table_name,
+            metadata,
+            Column("bucket_at", UTCDateTime, nullable=False),
+            *(
+                Column(column, kind, nullable=nullable)  # type: ignore[call-overload]
+                if nullable or kind is not BigInteger
+                else _counter(column)
+                for column, kind, nullable in columns
+            ),
+            Index(f"ix_{table_name}_bucket_at", "bucket_at"),
+        )
+
+    return tuple(build(tier) for tier in ROLLUP_TIERS)
+
+
+def _counters(*names: str) -> tuple[tuple[str, object, bool], ...]:
+    return tuple((name, BigInteger, False) for name in names)
+
+
+_TOKEN_COUNTERS = tuple(
+    f"{kind}_tokens" for kind in ("input", "output", "cache_read", "cache_write", "reasoning")
+) + ("total_tokens",)
+
+rollup_ai_requests_hourly, rollup_ai_requests_daily = _rollup_tables(
+    "ai_requests",
+    (
+        ("provider", String(64), False),
+        ("model", String(128), False),
+        ("agent_name", String(128), True),
+        ("is_synthetic", Boolean, False),
+        *_counters("requests", "failed", "streaming", "cache_hits", *_TOKEN_COUNTERS),
+        *_counters("priced_requests", "unpriced_requests"),
+        *_counters(*(f"unpriced_{name}" for name in _TOKEN_COUNTERS)),
+        # NULL when no request of the bucket is priced (an unknown cost, never 0).
+        ("cost_microdollars", BigInteger, True),
+        *_counters("latency_ms_sum", "latency_ms_count"),
+        ("unpriced_first_at", UTCDateTime, True),
+        ("unpriced_last_at", UTCDateTime, True),
+    ),
+)
+rollup_ai_latencies_hourly, rollup_ai_latencies_daily = _rollup_tables(
+    "ai_latencies",
+    (
+        ("provider", String(64), False),
+        ("model", String(128), False),
+        ("is_synthetic", Boolean, False),
+        ("latency_ms_values", LargeBinary, True),
+        ("time_to_first_token_ms_values", LargeBinary, True),
+    ),
+)
+rollup_ai_users_hourly, rollup_ai_users_daily = _rollup_tables(
+    "ai_users",
+    (
+        ("user_id", String(128), True),
+        ("is_synthetic", Boolean, False),
+        *_counters("requests", "priced_requests", "unpriced_requests"),
+        *_counters("total_tokens", "unpriced_total_tokens"),
+        ("cost_microdollars", BigInteger, True),
+    ),
+)
+rollup_tool_executions_hourly, rollup_tool_executions_daily = _rollup_tables(
+    "tool_executions",
+    (
+        ("tool_name", String(128), False),
+        ("server_name", String(128), True),
+        ("agent_name", String(128), True),
+        ("status", String(16), False),
+        *_counters("executions", "duration_ms_sum", "duration_ms_count"),
+    ),
+)
+rollup_tool_durations_hourly, rollup_tool_durations_daily = _rollup_tables(
+    "tool_durations",
+    (
+        ("tool_name", String(128), False),
+        ("server_name", String(128), True),
+        ("duration_ms_values", LargeBinary, True),
+    ),
+)
+rollup_sessions_hourly, rollup_sessions_daily = _rollup_tables(
+    "sessions",
+    (
+        ("kind", String(8), False),  # engaged, ghost (the two human kinds) or bot
+        ("bot_category", String(32), True),
+        ("bot_reason", Text, True),
+        ("is_ai_crawler", Boolean, False),
+        ("is_throttled", Boolean, False),
+        ("is_converted", Boolean, False),
+        *_counters("sessions", "request_count"),
+        ("duration_seconds_sum", Float, False),
+    ),
+)
+rollup_page_views_hourly, rollup_page_views_daily = _rollup_tables(
+    "page_views",
+    (("is_human", Boolean, False), *_counters("page_views")),
+)
+
+rollup_state = Table(
+    "rollup_state",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    # Buckets before this hour are rolled up (hourly tier; a day once all its hours are).
+    Column("covered_until", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+rollup_dirty_hours = Table(
+    "rollup_dirty_hours",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("hour", UTCDateTime, primary_key=True),
+    # Raised by every new mark of the same hour, so a refresh clears only what it saw.
+    Column("version", BigInteger, nullable=False, server_default=text("1")),
+    Column("marked_at", UTCDateTime, nullable=False),
 )

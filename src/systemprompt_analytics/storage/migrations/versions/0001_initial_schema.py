@@ -43,6 +43,11 @@ def upgrade() -> None:
         sa.Column("session_id", sa.String(length=64), nullable=True),
         sa.Column("context_id", sa.String(length=64), nullable=True),
         sa.Column("conversation_id", sa.String(length=64), nullable=True),
+        sa.Column(
+            "updated_at",
+            systemprompt_analytics.storage.types.UTCDateTime(timezone=True),
+            nullable=True,
+        ),
         sa.CheckConstraint(
             "status IN ('submitted','working','input_required','completed','failed','canceled','rejected')",
             name=op.f("ck_agent_tasks_status"),
@@ -85,6 +90,7 @@ def upgrade() -> None:
         sa.Column("is_priced", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column("price_source", sa.String(length=64), nullable=True),
         sa.Column("price_version", sa.String(length=64), nullable=True),
+        sa.Column("is_cost_explicit", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column("latency_ms", sa.Integer(), nullable=True),
         sa.Column("time_to_first_token_ms", sa.Integer(), nullable=True),
         sa.Column("status", sa.String(length=16), server_default="success", nullable=False),
@@ -520,6 +526,12 @@ def upgrade() -> None:
             nullable=True,
         ),
         sa.Column("schema_version", sa.SmallInteger(), server_default=sa.text("1"), nullable=False),
+        sa.Column("title", sa.String(length=300), nullable=True),
+        sa.Column("referrer", sa.Text(), nullable=True),
+        sa.Column("scroll_depth", sa.SmallInteger(), nullable=True),
+        sa.CheckConstraint(
+            "scroll_depth BETWEEN 0 AND 100", name=op.f("ck_client_events_scroll_depth")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_client_events")),
         sa.UniqueConstraint("client_event_id", name=op.f("uq_client_events_client_event_id")),
     )
@@ -540,6 +552,7 @@ def upgrade() -> None:
             autoincrement=True,
             nullable=False,
         ),
+        sa.Column("message_id", sa.String(length=64), nullable=True),
         sa.Column("conversation_id", sa.String(length=64), nullable=False),
         sa.Column("role", sa.String(length=16), nullable=False),
         sa.Column(
@@ -560,6 +573,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_conversation_messages")),
+        sa.UniqueConstraint("message_id", name=op.f("uq_conversation_messages_message_id")),
     )
     with op.batch_alter_table("conversation_messages", schema=None) as batch_op:
         batch_op.create_index(
@@ -594,6 +608,11 @@ def upgrade() -> None:
         sa.Column("dead_click_count", sa.Integer(), server_default=sa.text("0"), nullable=False),
         sa.Column("time_to_first_interaction_ms", sa.BigInteger(), nullable=True),
         sa.Column("reading_pattern", sa.String(length=16), nullable=True),
+        sa.Column(
+            "properties",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=True,
+        ),
         sa.CheckConstraint(
             "max_scroll_depth BETWEEN 0 AND 100", name=op.f("ck_engagement_events_max_scroll_depth")
         ),
@@ -637,6 +656,11 @@ def upgrade() -> None:
         sa.Column(
             "completed_at",
             systemprompt_analytics.storage.types.UTCDateTime(timezone=True),
+            nullable=True,
+        ),
+        sa.Column(
+            "attempt_timestamps",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=True,
         ),
         sa.ForeignKeyConstraint(
@@ -766,9 +790,466 @@ def upgrade() -> None:
             )
         ],
     )
+    # Rollups (storage/rollups/).
+    op.create_table(
+        "rollup_ai_latencies_daily",
+        sa.Column(
+            "bucket_at",
+            systemprompt_analytics.storage.types.UTCDateTime(timezone=True),
+            nullable=False,
+        ),
+        sa.Column("provider", sa.String(length=64), nullable=False),
+        sa.Column("model", sa.String(length=128), nullable=False),
+        sa.Column("is_synthetic", sa.Boolean(), nullable=False),
+        sa.Column("latency_ms_values", sa.LargeBinary(), nullable=True),
+        sa.Column("time_to_first_token_ms_values", sa.LargeBinary(), nullable=True),
+    )
+    with op.batch_alter_table("rollup_ai_latencies_daily", schema=None) as batch_op:
+        batch_op.create_index("ix_rollup_ai_latencies_daily_bucket_at", ["bucket_at"], unique=False)
+
+    op.create_table(
+        "rollup_ai_latencies_hourly",
+        sa.Column(
+            "bucket_at",
+            systemprompt_analytics.storage.types.UTCDateTime(timezone=True),
+            nullable=False,
+        ),
+        sa.Column("provider", sa.String(length=64), nullable=False),
+        sa.Column("model", sa.String(length=128), nullable=False),
+        sa.Column("is_synthetic", sa.Boolean(), nullable=False),
+        sa.Column("latency_ms_values", sa.LargeBinary(), nullable=True),
+        sa.Column("time_to_first_token_ms_values", sa.LargeBinary(), nullable=True),
+    )
+    with op.batch_alter_table("rollup_ai_latencies_hourly", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_rollup_ai_latencies_hourly_bucket_at", ["bucket_at"], unique=False
+        )
+
+    op.create_table(
+        "rollup_ai_requests_daily",
+        sa.Column(
+            "bucket_at",
+            systemprompt_analytics.storage.types.UTCDateTime(timezone=True),
+            nullable=False,
+        ),
+        sa.Column("provider", sa.String(length=64), nullable=False),
+        sa.Column("model", sa.String(length=128), nullable=False),
+        sa.Column("agent_name", sa.String(length=128), nullable=True),
+        sa.Column("is_synthetic", sa.Boolean(), nullable=False),
+        sa.Column("requests", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("failed", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("streaming", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("cache_hits", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("input_tokens", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("output_tokens", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column(
+            "cache_read_tokens", sa.BigInteger(), server_default=sa.text("0"), nullable=False
+        ),
+        sa.Column(
+            "cache_write_tokens", sa.BigInteger(), server_default=sa.text("0"), nullable=False
+        ),
+        sa.Column("reasoning_tokens", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("total_tokens", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("priced_requests", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column(
+            "unpriced_requests", sa.BigInteger(), server_default=sa.text("0"), nullable=False
+        ),
+        sa.Column(
+            "unpriced_input_tokens", sa.BigInteger(), server_default=sa.text("0"), nullable=False
+        ),
+        sa.Column(
+            "unpriced_output_tokens", sa.BigInteger(), server_default=sa.text("0"), nullable=False
+        ),
+        sa.Column(
+            "unpriced_cache_read_tokens",
+            sa.BigInteger(),
+            server_default=sa.text("0"),
+            nullable=False,
+        ),
+        sa.Column(
+            "unpriced_cache_write_tokens",
+            sa.BigInteger(),
+            server_default=sa.text("0"),
+            nullable=False,
+        ),
+        sa.Column(
+            "unpriced_reasoning_tokens",
+            sa.BigInteger(),
+            server_default=sa.text("0"),
+            nullable=False,
+        ),
+        sa.Column(
+            "unpriced_total_tokens", sa.BigInteger(), server_default=sa.text("0"), nullable=False
+        ),
+        sa.Column("cost_microdollars", sa.BigInteger(), nullable=True),
+        sa.Column("latency_ms_sum", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("latency_ms_count", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column(
+            "unpriced_first_at",
+            systemprompt_analytics.storage.types.UTCDateTime(timezone=True),
+            nullable=True,
+        ),
+        sa.Column(
+            "unpriced_last_at",
+            systemprompt_analytics.storage.types.UTCDateTime(timezone=True),
+            nullable=True,
+        ),
+    )
+    with op.batch_alter_table("rollup_ai_requests_daily", schema=None) as batch_op:
+        batch_op.create_index("ix_rollup_ai_requests_daily_bucket_at", ["bucket_at"], unique=False)
+
+    op.create_table(
+        "rollup_ai_requests_hourly",
+        sa.Column(
+            "bucket_at",
+            systemprompt_analytics.storage.types.UTCDateTime(timezone=True),
+            nullable=False,
+        ),
+        sa.Column("provider", sa.String(length=64), nullable=False),
+        sa.Column("model", sa.String(length=128), nullable=False),
+        sa.Column("agent_name", sa.String(length=128), nullable=True),
+        sa.Column("is_synthetic", sa.Boolean(), nullable=False),
+        sa.Column("requests", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("failed", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("streaming", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("cache_hits", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("input_tokens", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("output_tokens", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column(
+            "cache_read_tokens", sa.BigInteger(), server_default=sa.text("0"), nullable=False
+        ),
+        sa.Column(
+            "cache_write_tokens", sa.BigInteger(), server_default=sa.text("0"), nullable=False
+        ),
+        sa.Column("reasoning_tokens", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("total_tokens", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("priced_requests", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column(
+            "unpriced_requests", sa.BigInteger(), server_default=sa.text("0"), nullable=False
+        ),
+        sa.Column(
+            "unpriced_input_tokens", sa.BigInteger(), server_default=sa.text("0"), nullable=False
+        ),
+        sa.Column(
+            "unpriced_output_tokens", sa.BigInteger(), server_default=sa.text("0"), nullable=False
+        ),
+        sa.Column(
+            "unpriced_cache_read_tokens",
+            sa.BigInteger(),
+            server_default=sa.text("0"),
+            nullable=False,
+        ),
+        sa.Column(
+            "unpriced_cache_write_tokens",
+            sa.BigInteger(),
+            server_default=sa.text("0"),
+            nullable=False,
+        ),
+        sa.Column(
+            "unpriced_reasoning_tokens",
+            sa.BigInteger(),
+            server_default=sa.text("0"),
+            nullable=False,
+        ),
+        sa.Column(
+            "unpriced_total_tokens", sa.BigInteger(), server_default=sa.text("0"), nullable=False
+        ),
+        sa.Column("cost_microdollars", sa.BigInteger(), nullable=True),
+        sa.Column("latency_ms_sum", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("latency_ms_count", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column(
+            "unpriced_first_at",
+            systemprompt_analytics.storage.types.UTCDateTime(timezone=True),
+            nullable=True,
+        ),
+        sa.Column(
+            "unpriced_last_at",
+            systemprompt_analytics.storage.types.UTCDateTime(timezone=True),
+            nullable=True,
+        ),
+    )
+    with op.batch_alter_table("rollup_ai_requests_hourly", schema=None) as batch_op:
+        batch_op.create_index("ix_rollup_ai_requests_hourly_bucket_at", ["bucket_at"], unique=False)
+
+    op.create_table(
+        "rollup_ai_users_daily",
+        sa.Column(
+            "bucket_at",
+            systemprompt_analytics.storage.types.UTCDateTime(timezone=True),
+            nullable=False,
+        ),
+        sa.Column("user_id", sa.String(length=128), nullable=True),
+        sa.Column("is_synthetic", sa.Boolean(), nullable=False),
+        sa.Column("requests", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("priced_requests", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column(
+            "unpriced_requests", sa.BigInteger(), server_default=sa.text("0"), nullable=False
+        ),
+        sa.Column("total_tokens", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column(
+            "unpriced_total_tokens", sa.BigInteger(), server_default=sa.text("0"), nullable=False
+        ),
+        sa.Column("cost_microdollars", sa.BigInteger(), nullable=True),
+    )
+    with op.batch_alter_table("rollup_ai_users_daily", schema=None) as batch_op:
+        batch_op.create_index("ix_rollup_ai_users_daily_bucket_at", ["bucket_at"], unique=False)
+
+    op.create_table(
+        "rollup_ai_users_hourly",
+        sa.Column(
+            "bucket_at",
+            systemprompt_analytics.storage.types.UTCDateTime(timezone=True),
+            nullable=False,
+        ),
+        sa.Column("user_id", sa.String(length=128), nullable=True),
+        sa.Column("is_synthetic", sa.Boolean(), nullable=False),
+        sa.Column("requests", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("priced_requests", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column(
+            "unpriced_requests", sa.BigInteger(), server_default=sa.text("0"), nullable=False
+        ),
+        sa.Column("total_tokens", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column(
+            "unpriced_total_tokens", sa.BigInteger(), server_default=sa.text("0"), nullable=False
+        ),
+        sa.Column("cost_microdollars", sa.BigInteger(), nullable=True),
+    )
+    with op.batch_alter_table("rollup_ai_users_hourly", schema=None) as batch_op:
+        batch_op.create_index("ix_rollup_ai_users_hourly_bucket_at", ["bucket_at"], unique=False)
+
+    op.create_table(
+        "rollup_dirty_hours",
+        sa.Column("name", sa.String(length=64), nullable=False),
+        sa.Column(
+            "hour", systemprompt_analytics.storage.types.UTCDateTime(timezone=True), nullable=False
+        ),
+        sa.Column("version", sa.BigInteger(), server_default=sa.text("1"), nullable=False),
+        sa.Column(
+            "marked_at",
+            systemprompt_analytics.storage.types.UTCDateTime(timezone=True),
+            nullable=False,
+        ),
+        sa.PrimaryKeyConstraint("name", "hour", name=op.f("pk_rollup_dirty_hours")),
+    )
+    op.create_table(
+        "rollup_page_views_daily",
+        sa.Column(
+            "bucket_at",
+            systemprompt_analytics.storage.types.UTCDateTime(timezone=True),
+            nullable=False,
+        ),
+        sa.Column("is_human", sa.Boolean(), nullable=False),
+        sa.Column("page_views", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+    )
+    with op.batch_alter_table("rollup_page_views_daily", schema=None) as batch_op:
+        batch_op.create_index("ix_rollup_page_views_daily_bucket_at", ["bucket_at"], unique=False)
+
+    op.create_table(
+        "rollup_page_views_hourly",
+        sa.Column(
+            "bucket_at",
+            systemprompt_analytics.storage.types.UTCDateTime(timezone=True),
+            nullable=False,
+        ),
+        sa.Column("is_human", sa.Boolean(), nullable=False),
+        sa.Column("page_views", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+    )
+    with op.batch_alter_table("rollup_page_views_hourly", schema=None) as batch_op:
+        batch_op.create_index("ix_rollup_page_views_hourly_bucket_at", ["bucket_at"], unique=False)
+
+    op.create_table(
+        "rollup_sessions_daily",
+        sa.Column(
+            "bucket_at",
+            systemprompt_analytics.storage.types.UTCDateTime(timezone=True),
+            nullable=False,
+        ),
+        sa.Column("kind", sa.String(length=8), nullable=False),
+        sa.Column("bot_category", sa.String(length=32), nullable=True),
+        sa.Column("bot_reason", sa.Text(), nullable=True),
+        sa.Column("is_ai_crawler", sa.Boolean(), nullable=False),
+        sa.Column("is_throttled", sa.Boolean(), nullable=False),
+        sa.Column("is_converted", sa.Boolean(), nullable=False),
+        sa.Column("sessions", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("request_count", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("duration_seconds_sum", sa.Float(), nullable=False),
+    )
+    with op.batch_alter_table("rollup_sessions_daily", schema=None) as batch_op:
+        batch_op.create_index("ix_rollup_sessions_daily_bucket_at", ["bucket_at"], unique=False)
+
+    op.create_table(
+        "rollup_sessions_hourly",
+        sa.Column(
+            "bucket_at",
+            systemprompt_analytics.storage.types.UTCDateTime(timezone=True),
+            nullable=False,
+        ),
+        sa.Column("kind", sa.String(length=8), nullable=False),
+        sa.Column("bot_category", sa.String(length=32), nullable=True),
+        sa.Column("bot_reason", sa.Text(), nullable=True),
+        sa.Column("is_ai_crawler", sa.Boolean(), nullable=False),
+        sa.Column("is_throttled", sa.Boolean(), nullable=False),
+        sa.Column("is_converted", sa.Boolean(), nullable=False),
+        sa.Column("sessions", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("request_count", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("duration_seconds_sum", sa.Float(), nullable=False),
+    )
+    with op.batch_alter_table("rollup_sessions_hourly", schema=None) as batch_op:
+        batch_op.create_index("ix_rollup_sessions_hourly_bucket_at", ["bucket_at"], unique=False)
+
+    op.create_table(
+        "rollup_state",
+        sa.Column("name", sa.String(length=64), nullable=False),
+        sa.Column(
+            "covered_until",
+            systemprompt_analytics.storage.types.UTCDateTime(timezone=True),
+            nullable=False,
+        ),
+        sa.Column(
+            "updated_at",
+            systemprompt_analytics.storage.types.UTCDateTime(timezone=True),
+            nullable=False,
+        ),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_rollup_state")),
+    )
+    op.create_table(
+        "rollup_tool_durations_daily",
+        sa.Column(
+            "bucket_at",
+            systemprompt_analytics.storage.types.UTCDateTime(timezone=True),
+            nullable=False,
+        ),
+        sa.Column("tool_name", sa.String(length=128), nullable=False),
+        sa.Column("server_name", sa.String(length=128), nullable=True),
+        sa.Column("duration_ms_values", sa.LargeBinary(), nullable=True),
+    )
+    with op.batch_alter_table("rollup_tool_durations_daily", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_rollup_tool_durations_daily_bucket_at", ["bucket_at"], unique=False
+        )
+
+    op.create_table(
+        "rollup_tool_durations_hourly",
+        sa.Column(
+            "bucket_at",
+            systemprompt_analytics.storage.types.UTCDateTime(timezone=True),
+            nullable=False,
+        ),
+        sa.Column("tool_name", sa.String(length=128), nullable=False),
+        sa.Column("server_name", sa.String(length=128), nullable=True),
+        sa.Column("duration_ms_values", sa.LargeBinary(), nullable=True),
+    )
+    with op.batch_alter_table("rollup_tool_durations_hourly", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_rollup_tool_durations_hourly_bucket_at", ["bucket_at"], unique=False
+        )
+
+    op.create_table(
+        "rollup_tool_executions_daily",
+        sa.Column(
+            "bucket_at",
+            systemprompt_analytics.storage.types.UTCDateTime(timezone=True),
+            nullable=False,
+        ),
+        sa.Column("tool_name", sa.String(length=128), nullable=False),
+        sa.Column("server_name", sa.String(length=128), nullable=True),
+        sa.Column("agent_name", sa.String(length=128), nullable=True),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("executions", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("duration_ms_sum", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column(
+            "duration_ms_count", sa.BigInteger(), server_default=sa.text("0"), nullable=False
+        ),
+    )
+    with op.batch_alter_table("rollup_tool_executions_daily", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_rollup_tool_executions_daily_bucket_at", ["bucket_at"], unique=False
+        )
+
+    op.create_table(
+        "rollup_tool_executions_hourly",
+        sa.Column(
+            "bucket_at",
+            systemprompt_analytics.storage.types.UTCDateTime(timezone=True),
+            nullable=False,
+        ),
+        sa.Column("tool_name", sa.String(length=128), nullable=False),
+        sa.Column("server_name", sa.String(length=128), nullable=True),
+        sa.Column("agent_name", sa.String(length=128), nullable=True),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("executions", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("duration_ms_sum", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column(
+            "duration_ms_count", sa.BigInteger(), server_default=sa.text("0"), nullable=False
+        ),
+    )
+    with op.batch_alter_table("rollup_tool_executions_hourly", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_rollup_tool_executions_hourly_bucket_at", ["bucket_at"], unique=False
+        )
 
 
 def downgrade() -> None:
+    # Rollups (storage/rollups/).
+    with op.batch_alter_table("rollup_tool_executions_hourly", schema=None) as batch_op:
+        batch_op.drop_index("ix_rollup_tool_executions_hourly_bucket_at")
+
+    op.drop_table("rollup_tool_executions_hourly")
+    with op.batch_alter_table("rollup_tool_executions_daily", schema=None) as batch_op:
+        batch_op.drop_index("ix_rollup_tool_executions_daily_bucket_at")
+
+    op.drop_table("rollup_tool_executions_daily")
+    with op.batch_alter_table("rollup_tool_durations_hourly", schema=None) as batch_op:
+        batch_op.drop_index("ix_rollup_tool_durations_hourly_bucket_at")
+
+    op.drop_table("rollup_tool_durations_hourly")
+    with op.batch_alter_table("rollup_tool_durations_daily", schema=None) as batch_op:
+        batch_op.drop_index("ix_rollup_tool_durations_daily_bucket_at")
+
+    op.drop_table("rollup_tool_durations_daily")
+    op.drop_table("rollup_state")
+    with op.batch_alter_table("rollup_sessions_hourly", schema=None) as batch_op:
+        batch_op.drop_index("ix_rollup_sessions_hourly_bucket_at")
+
+    op.drop_table("rollup_sessions_hourly")
+    with op.batch_alter_table("rollup_sessions_daily", schema=None) as batch_op:
+        batch_op.drop_index("ix_rollup_sessions_daily_bucket_at")
+
+    op.drop_table("rollup_sessions_daily")
+    with op.batch_alter_table("rollup_page_views_hourly", schema=None) as batch_op:
+        batch_op.drop_index("ix_rollup_page_views_hourly_bucket_at")
+
+    op.drop_table("rollup_page_views_hourly")
+    with op.batch_alter_table("rollup_page_views_daily", schema=None) as batch_op:
+        batch_op.drop_index("ix_rollup_page_views_daily_bucket_at")
+
+    op.drop_table("rollup_page_views_daily")
+    op.drop_table("rollup_dirty_hours")
+    with op.batch_alter_table("rollup_ai_users_hourly", schema=None) as batch_op:
+        batch_op.drop_index("ix_rollup_ai_users_hourly_bucket_at")
+
+    op.drop_table("rollup_ai_users_hourly")
+    with op.batch_alter_table("rollup_ai_users_daily", schema=None) as batch_op:
+        batch_op.drop_index("ix_rollup_ai_users_daily_bucket_at")
+
+    op.drop_table("rollup_ai_users_daily")
+    with op.batch_alter_table("rollup_ai_requests_hourly", schema=None) as batch_op:
+        batch_op.drop_index("ix_rollup_ai_requests_hourly_bucket_at")
+
+    op.drop_table("rollup_ai_requests_hourly")
+    with op.batch_alter_table("rollup_ai_requests_daily", schema=None) as batch_op:
+        batch_op.drop_index("ix_rollup_ai_requests_daily_bucket_at")
+
+    op.drop_table("rollup_ai_requests_daily")
+    with op.batch_alter_table("rollup_ai_latencies_hourly", schema=None) as batch_op:
+        batch_op.drop_index("ix_rollup_ai_latencies_hourly_bucket_at")
+
+    op.drop_table("rollup_ai_latencies_hourly")
+    with op.batch_alter_table("rollup_ai_latencies_daily", schema=None) as batch_op:
+        batch_op.drop_index("ix_rollup_ai_latencies_daily_bucket_at")
+
+    op.drop_table("rollup_ai_latencies_daily")
+
     with op.batch_alter_table("request_events", schema=None) as batch_op:
         batch_op.drop_index("ix_request_events_session_id")
         batch_op.drop_index("ix_request_events_occurred_at")
