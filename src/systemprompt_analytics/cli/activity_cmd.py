@@ -16,11 +16,8 @@ from systemprompt_analytics.cli.options import (
     SinceOption,
     UntilOption,
 )
-from systemprompt_analytics.cli.platform_options import (
-    IncludeSyntheticOption,
-    trend_table,
-    write_outputs,
-)
+from systemprompt_analytics.cli.platform_options import IncludeSyntheticOption
+from systemprompt_analytics.cli.report_output import output_trends
 from systemprompt_analytics.models.period import resolve_period
 from systemprompt_analytics.reports.activity import activity_trends
 
@@ -48,7 +45,5 @@ def trends_command(
         database_url,
         lambda conn: activity_trends(conn, period, granularity, include_synthetic),  # type: ignore[arg-type]
     )
-    trends = report.trends
-    if write_outputs(report.to_dict(), csv_file, trends.columns, trends.series, json_output):
-        return
-    trend_table(f"Platform activity by {granularity} (UTC)", trends, {})
+    title = f"Platform activity by {granularity} (UTC)"
+    output_trends(report.to_dict(), report.trends, title, {}, json_output, csv_file)

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from systemprompt_analytics.cli import context
-from systemprompt_analytics.cli.filter_options import ColumnSpec, period_title, rows_table, text
 from systemprompt_analytics.cli.options import (
     CsvOption,
     DatabaseUrlOption,
@@ -20,19 +18,17 @@ from systemprompt_analytics.cli.options import (
     SinceOption,
     UntilOption,
 )
-from systemprompt_analytics.cli.platform_options import (
+from systemprompt_analytics.cli.platform_options import IncludeSyntheticOption, fmt_seconds
+from systemprompt_analytics.cli.render import console, fmt_int, fmt_rate, fmt_usd
+from systemprompt_analytics.cli.report_output import output_report, output_trends, write_outputs
+from systemprompt_analytics.cli.tables import (
+    ColumnSpec,
     Formatter,
-    IncludeSyntheticOption,
     figures_table,
-    fmt_seconds,
-    trend_table,
-    write_outputs,
-)
-from systemprompt_analytics.cli.render import (
-    console,
-    fmt_int,
-    fmt_rate,
-    fmt_usd,
+    period_title,
+    ranked_table,
+    rows_table,
+    text,
 )
 from systemprompt_analytics.models.period import resolve_period
 from systemprompt_analytics.reports.agents import (
@@ -108,41 +104,29 @@ def list_command(
         f"AI cost {fmt_usd(totals['cost_usd'])}",
         highlight=False,
     )
-    title = f"Agents ({len(rows)} of {report.agents.total_rows})"
-    console.print(rows_table(title, LIST_TABLE, rows))
+    console.print(ranked_table("Agents", LIST_TABLE, rows, report.agents.total_rows))
+
+
+def _task_columns(key: str, header: str, share_header: str = "Share") -> list[ColumnSpec]:
+    return [
+        (key, header, text),
+        ("tasks", "Tasks", fmt_int),
+        ("share_of_all", share_header, fmt_rate),
+    ]
 
 
 def _render_stats(report: AgentStats) -> None:
     name = f"Agent {report.agent}" if report.agent is not None else "Agents"
     figures = {k: v for k, v in report.figures.items() if k not in HIDDEN_FIGURES}
     console.print(figures_table(period_title(name, report.period), figures, STAT_LABELS))
-    status_columns: list[ColumnSpec] = [
-        ("status", "Status", text),
-        ("tasks", "Tasks", fmt_int),
-        ("share_of_all", "Share", fmt_rate),
-    ]
+    status_columns = _task_columns("status", "Status")
     console.print(rows_table("Tasks by status", status_columns, report.status_breakdown))
     errors = report.top_errors
-    error_columns: list[ColumnSpec] = [
-        ("error", "Error", text),
-        ("tasks", "Tasks", fmt_int),
-        ("share_of_all", "Share of failed", fmt_rate),
-    ]
+    error_columns = _task_columns("error", "Error", "Share of failed")
     title = f"Top errors ({errors.total_rows} distinct)"
     console.print(rows_table(title, error_columns, errors.rows))
-    hour_columns: list[ColumnSpec] = [
-        ("hour", "Hour (UTC)", text),
-        ("tasks", "Tasks", fmt_int),
-        ("share_of_all", "Share", fmt_rate),
-    ]
+    hour_columns = _task_columns("hour", "Hour (UTC)")
     console.print(rows_table("Tasks by hour of day", hour_columns, report.hourly_distribution))
-
-
-def _output_stats(report: AgentStats, json_output: bool, csv_file: Path | None) -> None:
-    data = report.to_dict()
-    if write_outputs(data, csv_file, STATS_CSV_COLUMNS, report.csv_rows(), json_output):
-        return
-    _render_stats(report)
 
 
 @app.command("stats")
@@ -161,7 +145,7 @@ def stats_command(
     report = context.read(
         database_url, lambda conn: agent_stats(conn, period, limit, include_synthetic)
     )
-    _output_stats(report, json_output, csv_file)
+    output_report(report, STATS_CSV_COLUMNS, json_output, csv_file, _render_stats)
 
 
 @app.command("show")
@@ -181,7 +165,7 @@ def show_command(
     report = context.read(
         database_url, lambda conn: agent_show(conn, period, name, limit, include_synthetic)
     )
-    _output_stats(report, json_output, csv_file)
+    output_report(report, STATS_CSV_COLUMNS, json_output, csv_file, _render_stats)
 
 
 @app.command("trends")
@@ -205,7 +189,6 @@ def trends_command(
         database_url,
         lambda conn: agent_trends(conn, period, granularity, include_synthetic, agent),  # type: ignore[arg-type]
     )
-    if write_outputs(trends.to_dict(), csv_file, trends.columns, trends.series, json_output):
-        return
     scope = f"Agent {agent}" if agent is not None else "Agent"
-    trend_table(f"{scope} trends by {granularity} (UTC)", trends, TREND_FORMATS)
+    title = f"{scope} trends by {granularity} (UTC)"
+    output_trends(trends.to_dict(), trends, title, TREND_FORMATS, json_output, csv_file)

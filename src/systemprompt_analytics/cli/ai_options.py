@@ -1,17 +1,14 @@
-"""Options and output helpers shared by the ``costs`` and ``requests`` commands."""
+"""Options, formats and by-model CSV rows shared by the ``costs`` and ``requests`` commands."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from enum import StrEnum
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
 from systemprompt_analytics.cli.options import GroupBy
-from systemprompt_analytics.cli.render import err_console, print_json, write_csv
 from systemprompt_analytics.models.period import ACCEPTED_FORMS
 from systemprompt_analytics.reports.ai_figures import MICRODOLLARS_PER_USD
 from systemprompt_analytics.reports.requests_filter import RequestFilter, parse_filter_value
@@ -125,28 +122,13 @@ def fmt_ms(value: float | None) -> str:
     return "–" if value is None else f"{value:,.0f} ms"
 
 
-def emit(
-    data: Mapping[str, Any],
-    json_output: bool,
-    csv_file: Path | None,
-    columns: Sequence[str],
-    rows: Sequence[Mapping[str, Any]],
-    render: Callable[[], None],
-) -> None:
-    """Write the CSV when asked, then print the JSON (exactly the report's dict) or tables."""
-    if csv_file is not None:
-        count = write_csv(csv_file, columns, rows)
-        err_console.print(f"Wrote {count} rows to {csv_file}")
-    if json_output:
-        print_json(data)
-    else:
-        render()
-
-
-def new_table(title: str, columns: Sequence[tuple[str, str]], caption: str | None = None) -> Table:
-    """A table whose columns are (header, justify) pairs. Cells fold rather than end in an
-    ellipsis on a narrow terminal: a cut-off figure would read as a different number."""
-    table = Table(title=title, caption=caption)
-    for header, justify in columns:
-        table.add_column(header, justify=justify, overflow="fold")  # type: ignore[arg-type]
-    return table
+def row_typed(
+    rows: Sequence[Mapping[str, Any]], rest: Mapping[str, Any], total: Mapping[str, Any]
+) -> list[dict[str, Any]]:
+    """A by-model list as CSV rows: each model, the rest beyond the limit and the total, each
+    marked in ``row_type``."""
+    return [
+        *({"row_type": "model", **row} for row in rows),
+        {"row_type": "rest", **rest},
+        {"row_type": "total", **total},
+    ]

@@ -12,16 +12,12 @@ import typer
 from systemprompt_analytics.cli import context
 from systemprompt_analytics.cli.filter_options import (
     ChannelOption,
-    ColumnSpec,
     IncludeBotsOption,
     PathOption,
     SourceOption,
     fmt_trend,
     path_option,
-    period_title,
-    rows_table,
     session_filter,
-    text,
 )
 from systemprompt_analytics.cli.options import (
     CsvOption,
@@ -41,8 +37,9 @@ from systemprompt_analytics.cli.render import (
     fmt_int,
     fmt_rate,
     print_json,
-    write_csv,
 )
+from systemprompt_analytics.cli.report_output import write_outputs
+from systemprompt_analytics.cli.tables import ColumnSpec, period_title, rows_table, text, trend_rows
 from systemprompt_analytics.errors import InvalidInputError
 from systemprompt_analytics.models.content import registry_entries
 from systemprompt_analytics.models.period import Period, resolve_period
@@ -117,12 +114,8 @@ def stats_command(
     where = session_filter(include_bots, source, channel)
     period = resolve_period(since, until, datetime.now(UTC))
     report = context.read(database_url, lambda conn: content_stats(conn, period, where))
-    if csv_file is not None:
-        rows = report.csv_rows()
-        write_csv(csv_file, ("metric", "current", "previous", "change_pct", "trend"), rows)
-        err_console.print(f"Wrote {len(rows)} rows to {csv_file}")
-    if json_output:
-        print_json(report.to_dict())
+    csv_columns = ("metric", "current", "previous", "change_pct", "trend")
+    if write_outputs(report.to_dict(), csv_file, csv_columns, report.csv_rows(), json_output):
         return
     rows = []
     for name, figure in report.figures.items():
@@ -164,11 +157,7 @@ def top_command(
     where = session_filter(include_bots, source, channel)
     period = resolve_period(since, until, datetime.now(UTC))
     report = context.read(database_url, lambda conn: top_content(conn, period, where, limit))
-    if csv_file is not None:
-        write_csv(csv_file, TOP_COLUMNS, report.rows)
-        err_console.print(f"Wrote {len(report.rows)} rows to {csv_file}")
-    if json_output:
-        print_json(report.to_dict())
+    if write_outputs(report.to_dict(), csv_file, TOP_COLUMNS, report.rows, json_output):
         return
     columns: list[ColumnSpec] = [
         ("path", "Page", text),
@@ -208,25 +197,19 @@ def trends_command(
         database_url,
         lambda conn: content_trends(conn, period, granularity, where, page),  # type: ignore[arg-type]
     )
-    if csv_file is not None:
-        write_csv(csv_file, TREND_COLUMNS, series)
-        err_console.print(f"Wrote {len(series)} rows to {csv_file}")
-    if json_output:
-        print_json(trends_json(period, granularity, where, page, series))
+    data = trends_json(period, granularity, where, page, series)
+    if write_outputs(data, csv_file, TREND_COLUMNS, series, json_output):
         return
-    for point in series:
-        point["label"] = point["bucket"][:16].replace("T", " ")
     columns: list[ColumnSpec] = [
-        ("label", "Bucket", text),
+        ("bucket", "Bucket", text),
         ("page_views", "Views", fmt_int),
         ("visitors", "Visitors", fmt_int),
         ("engaged_views", "Engaged views", fmt_int),
         ("avg_time_on_page_seconds", "Time on page (s)", fmt_float),
         ("avg_scroll_depth", "Scroll (%)", fmt_float),
     ]
-    console.print(
-        rows_table(f"Content trends by {granularity} (UTC) {page or ''}", columns, series)
-    )
+    title = f"Content trends by {granularity} (UTC) {page or ''}"
+    console.print(rows_table(title, columns, trend_rows(series)))
 
 
 @app.command("engagement")
@@ -261,14 +244,9 @@ def engagement_command(
     report = context.read(
         database_url, lambda conn: page_engagement(conn, period, where, limit, page)
     )
-    if csv_file is not None:
-        rows = report.csv_rows()
-        write_csv(csv_file, PAGE_COLUMNS, rows)
-        err_console.print(f"Wrote {len(rows)} rows to {csv_file}")
-    if json_output:
-        print_json(report.to_dict())
-        return
     flat = report.csv_rows()
+    if write_outputs(report.to_dict(), csv_file, PAGE_COLUMNS, flat, json_output):
+        return
     columns: list[ColumnSpec] = [
         ("path", "Page", text),
         ("engaged_views", "Views", fmt_int),
@@ -291,11 +269,7 @@ def _session_engagement(
     if not session_id:
         raise InvalidInputError("--session", "must not be empty")
     report = context.read(database_url, lambda conn: session_engagement(conn, session_id))
-    if csv_file is not None:
-        write_csv(csv_file, SESSION_PAGE_COLUMNS, report.pages)
-        err_console.print(f"Wrote {len(report.pages)} rows to {csv_file}")
-    if json_output:
-        print_json(report.to_dict())
+    if write_outputs(report.to_dict(), csv_file, SESSION_PAGE_COLUMNS, report.pages, json_output):
         return
     info, summary = report.session, report.summary
     verdict = "bounce" if info["is_bounce"] else "not a bounce"

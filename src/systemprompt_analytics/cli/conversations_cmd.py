@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from systemprompt_analytics.cli import context
-from systemprompt_analytics.cli.filter_options import ColumnSpec, period_title, rows_table, text
 from systemprompt_analytics.cli.options import (
     CsvOption,
     DatabaseUrlOption,
@@ -19,17 +18,23 @@ from systemprompt_analytics.cli.options import (
     SinceOption,
     UntilOption,
 )
-from systemprompt_analytics.cli.platform_options import (
-    Formatter,
-    figures_table,
-    trend_table,
-    write_outputs,
-)
 from systemprompt_analytics.cli.render import console, fmt_float, fmt_int, fmt_rate
+from systemprompt_analytics.cli.report_output import output_report, output_trends, write_outputs
+from systemprompt_analytics.cli.tables import (
+    ColumnSpec,
+    Formatter,
+    bucket_label,
+    figures_table,
+    period_title,
+    ranked_table,
+    rows_table,
+    text,
+)
 from systemprompt_analytics.models.period import resolve_period
 from systemprompt_analytics.reports.conversations import (
     CONVERSATION_COLUMNS,
     ConversationOrder,
+    ConversationStats,
     conversation_list,
     conversation_stats,
     conversation_trends,
@@ -53,7 +58,7 @@ CONVERSATION_TABLE: list[ColumnSpec] = [
     ("title", "Title", text),
     ("agent", "Agent", text),
     ("user_id", "User", text),
-    ("started_at", "Started (UTC)", lambda value: text(value)[:16].replace("T", " ")),
+    ("started_at", "Started (UTC)", lambda value: bucket_label(text(value))),
     ("messages", "Messages", fmt_int),
     ("tokens", "Tokens", fmt_int),
     ("duration_seconds", "Duration (s)", fmt_int),
@@ -73,9 +78,11 @@ def stats_command(
     period; conversations by agent and the --limit longest ones."""
     period = resolve_period(since, until, datetime.now(UTC))
     report = context.read(database_url, lambda conn: conversation_stats(conn, period, limit))
-    if write_outputs(report.to_dict(), csv_file, STATS_CSV_COLUMNS, report.csv_rows(), json_output):
-        return
-    title = period_title("Conversations", period)
+    output_report(report, STATS_CSV_COLUMNS, json_output, csv_file, _render_stats)
+
+
+def _render_stats(report: ConversationStats) -> None:
+    title = period_title("Conversations", report.period)
     console.print(figures_table(title, report.figures, STAT_LABELS))
     by_agent = report.by_agent
     agent_columns: list[ColumnSpec] = [
@@ -85,8 +92,7 @@ def stats_command(
         ("messages", "Messages", fmt_int),
         ("avg_messages", "Avg messages", fmt_float),
     ]
-    shown = f"By agent ({len(by_agent.rows)} of {by_agent.total_rows})"
-    console.print(rows_table(shown, agent_columns, by_agent.rows))
+    console.print(ranked_table("By agent", agent_columns, by_agent.rows, by_agent.total_rows))
     console.print(rows_table("Longest conversations", CONVERSATION_TABLE, report.longest))
 
 
@@ -113,9 +119,9 @@ def list_command(
     rows = report.conversations.rows
     if write_outputs(report.to_dict(), csv_file, CONVERSATION_COLUMNS, rows, json_output):
         return
-    title = f"{period_title('Conversations', period)} ({len(rows)} of "
-    title += f"{report.conversations.total_rows})"
-    console.print(rows_table(title, CONVERSATION_TABLE, rows))
+    title = period_title("Conversations", period)
+    total_rows = report.conversations.total_rows
+    console.print(ranked_table(title, CONVERSATION_TABLE, rows, total_rows))
 
 
 @app.command("trends")
@@ -135,6 +141,5 @@ def trends_command(
         database_url,
         lambda conn: conversation_trends(conn, period, granularity),  # type: ignore[arg-type]
     )
-    if write_outputs(trends.to_dict(), csv_file, trends.columns, trends.series, json_output):
-        return
-    trend_table(f"Conversation trends by {granularity} (UTC)", trends, {})
+    title = f"Conversation trends by {granularity} (UTC)"
+    output_trends(trends.to_dict(), trends, title, {}, json_output, csv_file)

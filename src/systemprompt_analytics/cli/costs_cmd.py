@@ -18,10 +18,9 @@ from systemprompt_analytics.cli.ai_options import (
     DefaultWindowSinceOption,
     IncludeSyntheticOption,
     OptionalUntilOption,
-    emit,
     fmt_money,
-    new_table,
     request_filter,
+    row_typed,
 )
 from systemprompt_analytics.cli.costs_reprice_cmd import reprice_command
 from systemprompt_analytics.cli.options import (
@@ -31,6 +30,16 @@ from systemprompt_analytics.cli.options import (
     LimitOption,
 )
 from systemprompt_analytics.cli.render import console, fmt_change, fmt_int, fmt_rate
+from systemprompt_analytics.cli.report_output import write_outputs
+from systemprompt_analytics.cli.tables import (
+    COMPARISON_COLUMNS,
+    ColumnSpec,
+    new_table,
+    period_title,
+    rows_table,
+    text,
+    trend_rows,
+)
 from systemprompt_analytics.reports.ai_figures import TOKEN_KINDS, UNPRICED_NOTE
 from systemprompt_analytics.reports.costs import (
     TREND_COLUMNS,
@@ -76,8 +85,7 @@ def _read(
 
 
 def _title(name: str, window: CostWindow) -> str:
-    period = window.period
-    return f"{name}  {period.since:%Y-%m-%d %H:%M} → {period.until:%Y-%m-%d %H:%M} UTC"
+    return period_title(name, window.period)
 
 
 def _caption(window: CostWindow, unpriced_requests: int, unpriced_tokens: int) -> str:
@@ -114,7 +122,7 @@ def _render_summary(report: CostSummary) -> None:
     figures = report.figures()
     table = new_table(
         _title("AI costs", report.window),
-        (("Metric", "left"), ("Current", "right"), ("Previous", "right"), ("Change", "right")),
+        COMPARISON_COLUMNS,
         _caption(
             report.window, report.current["unpriced_requests"], report.current["unpriced_tokens"]
         ),
@@ -143,39 +151,26 @@ def summary_command(
     report = _read(
         database_url, since, until, filters, lambda conn, w: cost_summary(conn, w, filters)
     )
-    emit(
-        report.to_dict(),
-        json_output,
-        csv_file,
-        ("metric", "current", "previous", "change_pct"),
-        report.csv_rows(),
-        lambda: _render_summary(report),
-    )
+    columns = ("metric", "current", "previous", "change_pct")
+    if not write_outputs(report.to_dict(), csv_file, columns, report.csv_rows(), json_output):
+        _render_summary(report)
+
+
+TREND_TABLE: list[ColumnSpec] = [
+    ("bucket", "Bucket", text),
+    ("requests", "Requests", fmt_int),
+    ("unpriced_requests", "Unpriced", fmt_int),
+    ("tokens", "Tokens", fmt_int),
+    ("cost_microdollars", "Cost", fmt_money),
+]
 
 
 def _render_trends(report: CostTrends) -> None:
     unpriced = sum(row["unpriced_requests"] for row in report.series)
     tokens = sum(row["unpriced_tokens"] for row in report.series)
-    table = new_table(
-        _title(f"AI cost by {report.group_by} (UTC)", report.window),
-        (
-            ("Bucket", "left"),
-            ("Requests", "right"),
-            ("Unpriced", "right"),
-            ("Tokens", "right"),
-            ("Cost", "right"),
-        ),
-        _caption(report.window, unpriced, tokens),
-    )
-    for row in report.series:
-        table.add_row(
-            row["bucket"][:16].replace("T", " "),
-            fmt_int(row["requests"]),
-            fmt_int(row["unpriced_requests"]),
-            fmt_int(row["tokens"]),
-            fmt_money(row["cost_microdollars"]),
-        )
-    console.print(table)
+    title = _title(f"AI cost by {report.group_by} (UTC)", report.window)
+    caption = _caption(report.window, unpriced, tokens)
+    console.print(rows_table(title, TREND_TABLE, trend_rows(report.series), caption))
 
 
 @app.command("trends")
@@ -199,14 +194,8 @@ def trends_command(
         return cost_trends(conn, window, filters, granularity)
 
     result = _read(database_url, since, until, filters, report)
-    emit(
-        result.to_dict(),
-        json_output,
-        csv_file,
-        TREND_COLUMNS,
-        result.series,
-        lambda: _render_trends(result),
-    )
+    if not write_outputs(result.to_dict(), csv_file, TREND_COLUMNS, result.series, json_output):
+        _render_trends(result)
 
 
 def _label(row: dict[str, Any], labels: tuple[str, ...]) -> list[str]:
@@ -281,14 +270,9 @@ def breakdown_command(
         filters,
         lambda conn, w: cost_breakdown(conn, w, filters, by.value, limit),
     )
-    emit(
-        report.to_dict(),
-        json_output,
-        csv_file,
-        report.csv_columns(),
-        report.csv_rows(),
-        lambda: _render_breakdown(report),
-    )
+    data = report.to_dict()
+    if not write_outputs(data, csv_file, report.csv_columns(), report.csv_rows(), json_output):
+        _render_breakdown(report)
 
 
 def _render_unpriced(report: UnpricedModels) -> None:
@@ -362,24 +346,15 @@ def unpriced_command(
         lambda conn, w: unpriced_models(conn, w, filters, limit),
     )
     total = report.total
-    rows = [
-        *({"row_type": "model", **row} for row in report.rows),
-        {"row_type": "rest", **report.rest},
-        {
-            "row_type": "total",
-            "requests": total["unpriced_requests"],
-            "share_of_requests": total["share_of_requests"],
-            **{f"{kind}_tokens": total[f"unpriced_{kind}_tokens"] for kind in TOKEN_KINDS},
-        },
-    ]
-    emit(
-        report.to_dict(),
-        json_output,
-        csv_file,
-        ("row_type", *UNPRICED_COLUMNS),
-        rows,
-        lambda: _render_unpriced(report),
-    )
+    total_row = {
+        "requests": total["unpriced_requests"],
+        "share_of_requests": total["share_of_requests"],
+        **{f"{kind}_tokens": total[f"unpriced_{kind}_tokens"] for kind in TOKEN_KINDS},
+    }
+    rows = row_typed(report.rows, report.rest, total_row)
+    columns = ("row_type", *UNPRICED_COLUMNS)
+    if not write_outputs(report.to_dict(), csv_file, columns, rows, json_output):
+        _render_unpriced(report)
 
 
 app.command("reprice")(reprice_command)

@@ -1,18 +1,15 @@
 """Options of the traffic and content reports: which sessions count, which page, and the
-table helpers those commands share."""
+trend direction those reports show."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from systemprompt_analytics.errors import InvalidInputError
 from systemprompt_analytics.ingest.attribution import CHANNELS
 from systemprompt_analytics.models.content import normalise_path
-from systemprompt_analytics.models.period import Period
 from systemprompt_analytics.reports.filters import SessionFilter, parse_channel, parse_source
 
 IncludeBotsOption = Annotated[
@@ -63,10 +60,6 @@ def path_option(value: str | None, flag: str) -> str | None:
         raise InvalidInputError(flag, str(exc)) from None
 
 
-def period_title(name: str, period: Period) -> str:
-    return f"{name}  {period.since:%Y-%m-%d %H:%M} → {period.until:%Y-%m-%d %H:%M} UTC"
-
-
 def fmt_trend(direction: str | None) -> str:
     """Direction in words and arrows, not colour alone."""
     if direction == "up":
@@ -74,20 +67,3 @@ def fmt_trend(direction: str | None) -> str:
     if direction == "down":
         return "[red]▼ down[/]"
     return "= flat" if direction == "flat" else "n/a"
-
-
-def text(value: Any) -> str:
-    return "" if value is None else str(value)
-
-
-# (row key, header, formatter); text columns (formatter ``text``) are left-aligned.
-ColumnSpec = tuple[str, str, Callable[[Any], str]]
-
-
-def rows_table(title: str, columns: Sequence[ColumnSpec], rows: Sequence[dict[str, Any]]) -> Table:
-    table = Table(title=title)
-    for _, header, formatter in columns:
-        table.add_column(header, justify="left" if formatter is text else "right", overflow="fold")
-    for row in rows:
-        table.add_row(*(formatter(row.get(key)) for key, _, formatter in columns))
-    return table

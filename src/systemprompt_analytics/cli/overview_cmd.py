@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 from rich.table import Table
 
 from systemprompt_analytics.cli import context
-from systemprompt_analytics.cli.filter_options import ColumnSpec, rows_table, text
 from systemprompt_analytics.cli.options import (
     CsvOption,
     DatabaseUrlOption,
@@ -18,15 +17,14 @@ from systemprompt_analytics.cli.options import (
 from systemprompt_analytics.cli.platform_options import IncludeSyntheticOption
 from systemprompt_analytics.cli.render import (
     console,
-    err_console,
     fmt_change,
     fmt_float,
     fmt_int,
     fmt_rate,
     fmt_usd,
-    print_json,
-    write_csv,
 )
+from systemprompt_analytics.cli.report_output import write_outputs
+from systemprompt_analytics.cli.tables import ColumnSpec, period_title, rows_table, text
 from systemprompt_analytics.models.period import resolve_period
 from systemprompt_analytics.reports.compare import Comparison
 from systemprompt_analytics.reports.overview import OverviewReport, overview
@@ -83,9 +81,8 @@ def _format(metric: str, value: float | int | None) -> str:
 
 
 def render_overview(report: OverviewReport) -> None:
-    period = report.period
     table = Table(
-        title=f"Overview  {period.since:%Y-%m-%d %H:%M} → {period.until:%Y-%m-%d %H:%M} UTC",
+        title=period_title("Overview", report.period),
         caption="Change is against the previous period of equal length. "
         "Human figures exclude every kind of bot.",
     )
@@ -137,10 +134,5 @@ def overview_command(
     now = datetime.now(UTC)
     period = resolve_period(since, until, now)
     report = context.read(database_url, lambda conn: overview(conn, period, now, include_synthetic))
-    if csv_file is not None:
-        count = write_csv(csv_file, CSV_COLUMNS, report.rows())
-        err_console.print(f"Wrote {count} rows to {csv_file}")
-    if json_output:
-        print_json(report.to_dict())
-    else:
+    if not write_outputs(report.to_dict(), csv_file, CSV_COLUMNS, report.rows(), json_output):
         render_overview(report)

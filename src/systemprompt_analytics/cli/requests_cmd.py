@@ -14,11 +14,10 @@ from systemprompt_analytics.cli.ai_options import (
     SessionOption,
     StatusOption,
     UserOption,
-    emit,
     fmt_money,
     fmt_ms,
-    new_table,
     request_filter,
+    row_typed,
 )
 from systemprompt_analytics.cli.options import (
     CsvOption,
@@ -31,7 +30,17 @@ from systemprompt_analytics.cli.options import (
     UntilOption,
 )
 from systemprompt_analytics.cli.render import console, fmt_change, fmt_int, fmt_rate
-from systemprompt_analytics.models.period import Period, resolve_period
+from systemprompt_analytics.cli.report_output import write_outputs
+from systemprompt_analytics.cli.tables import (
+    COMPARISON_COLUMNS,
+    ColumnSpec,
+    new_table,
+    period_title,
+    rows_table,
+    text,
+    trend_rows,
+)
+from systemprompt_analytics.models.period import resolve_period
 from systemprompt_analytics.reports.ai_figures import TOKEN_KINDS
 from systemprompt_analytics.reports.requests import (
     MODEL_COLUMNS,
@@ -55,10 +64,6 @@ SYNTHETIC_NOTE = "Synthetic (evaluation) requests are excluded unless --include-
 PERCENTILE_NOTE = "Percentiles are continuous (linear interpolation), the same on every database."
 
 
-def _title(name: str, period: Period) -> str:
-    return f"{name}  {period.since:%Y-%m-%d %H:%M} → {period.until:%Y-%m-%d %H:%M} UTC"
-
-
 STAT_LABELS = {
     ("requests", "total"): "AI requests",
     ("requests", "succeeded"): "Succeeded",
@@ -79,8 +84,8 @@ STAT_LABELS = {
 
 def _render_stats(report: RequestStats) -> None:
     table = new_table(
-        _title("AI requests", report.period),
-        (("Metric", "left"), ("Current", "right"), ("Previous", "right"), ("Change", "right")),
+        period_title("AI requests", report.period),
+        COMPARISON_COLUMNS,
         f"Change is against the previous period of equal length.\n{PERCENTILE_NOTE}\n"
         f"{SYNTHETIC_NOTE}",
     )
@@ -114,19 +119,16 @@ def stats_command(
     period = resolve_period(since, until, datetime.now(UTC))
     filters = request_filter(include_synthetic)
     report = context.read(database_url, lambda conn: request_stats(conn, period, filters))
-    emit(
-        report.to_dict(),
-        json_output,
-        csv_file,
-        ("section", "metric", "current", "previous", "change", "change_unit"),
-        report.csv_rows(),
-        lambda: _render_stats(report),
-    )
+    columns = ("section", "metric", "current", "previous", "change", "change_unit")
+    if not write_outputs(report.to_dict(), csv_file, columns, report.csv_rows(), json_output):
+        _render_stats(report)
 
 
 def _render_list(report: RequestList) -> None:
     table = new_table(
-        _title(f"AI requests (newest {len(report.rows)} of {report.matching:,})", report.period),
+        period_title(
+            f"AI requests (newest {len(report.rows)} of {report.matching:,})", report.period
+        ),
         (
             ("Requested", "left"),
             ("Provider", "left"),
@@ -186,19 +188,13 @@ def list_command(
         session=session,
     )
     report = context.read(database_url, lambda conn: request_list(conn, period, filters, limit))
-    emit(
-        report.to_dict(),
-        json_output,
-        csv_file,
-        LIST_COLUMNS,
-        report.rows,
-        lambda: _render_list(report),
-    )
+    if not write_outputs(report.to_dict(), csv_file, LIST_COLUMNS, report.rows, json_output):
+        _render_list(report)
 
 
 def _render_models(report: ModelUsage) -> None:
     table = new_table(
-        _title("AI requests by model", report.period),
+        period_title("AI requests by model", report.period),
         (
             ("Provider", "left"),
             ("Model", "left"),
@@ -272,48 +268,28 @@ def models_command(
     period = resolve_period(since, until, datetime.now(UTC))
     filters = request_filter(include_synthetic)
     report = context.read(database_url, lambda conn: model_usage(conn, period, filters, limit))
-    rows = [
-        *({"row_type": "model", **row} for row in report.rows),
-        {"row_type": "rest", **report.rest},
-        {"row_type": "total", **report.total},
-    ]
-    emit(
-        report.to_dict(),
-        json_output,
-        csv_file,
-        ("row_type", *MODEL_COLUMNS),
-        rows,
-        lambda: _render_models(report),
-    )
+    rows = row_typed(report.rows, report.rest, report.total)
+    columns = ("row_type", *MODEL_COLUMNS)
+    if not write_outputs(report.to_dict(), csv_file, columns, rows, json_output):
+        _render_models(report)
+
+
+TREND_TABLE: list[ColumnSpec] = [
+    ("bucket", "Bucket", text),
+    ("requests", "Requests", fmt_int),
+    ("failed", "Failed", fmt_int),
+    ("error_rate", "Error rate", fmt_rate),
+    ("total_tokens", "Tokens", fmt_int),
+    ("cache_read_tokens", "Cached", fmt_int),
+    ("latency_p50_ms", "p50", fmt_ms),
+    ("latency_p95_ms", "p95", fmt_ms),
+]
 
 
 def _render_trends(report: RequestTrends) -> None:
-    table = new_table(
-        _title(f"AI requests by {report.group_by} (UTC)", report.period),
-        (
-            ("Bucket", "left"),
-            ("Requests", "right"),
-            ("Failed", "right"),
-            ("Error rate", "right"),
-            ("Tokens", "right"),
-            ("Cached", "right"),
-            ("p50", "right"),
-            ("p95", "right"),
-        ),
-        f"{PERCENTILE_NOTE}\n{SYNTHETIC_NOTE}",
-    )
-    for row in report.series:
-        table.add_row(
-            row["bucket"][:16].replace("T", " "),
-            fmt_int(row["requests"]),
-            fmt_int(row["failed"]),
-            fmt_rate(row["error_rate"]),
-            fmt_int(row["total_tokens"]),
-            fmt_int(row["cache_read_tokens"]),
-            fmt_ms(row["latency_p50_ms"]),
-            fmt_ms(row["latency_p95_ms"]),
-        )
-    console.print(table)
+    title = period_title(f"AI requests by {report.group_by} (UTC)", report.period)
+    caption = f"{PERCENTILE_NOTE}\n{SYNTHETIC_NOTE}"
+    console.print(rows_table(title, TREND_TABLE, trend_rows(report.series), caption))
 
 
 @app.command("trends")
@@ -335,11 +311,6 @@ def trends_command(
         database_url,
         lambda conn: request_trends(conn, period, filters, granularity),  # type: ignore[arg-type]
     )
-    emit(
-        report.to_dict(),
-        json_output,
-        csv_file,
-        ("bucket", *TREND_METRICS),
-        report.series,
-        lambda: _render_trends(report),
-    )
+    columns = ("bucket", *TREND_METRICS)
+    if not write_outputs(report.to_dict(), csv_file, columns, report.series, json_output):
+        _render_trends(report)

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from systemprompt_analytics.cli import context
-from systemprompt_analytics.cli.filter_options import ColumnSpec, period_title, rows_table, text
 from systemprompt_analytics.cli.options import (
     CsvOption,
     DatabaseUrlOption,
@@ -20,13 +18,17 @@ from systemprompt_analytics.cli.options import (
     SinceOption,
     UntilOption,
 )
-from systemprompt_analytics.cli.platform_options import (
+from systemprompt_analytics.cli.render import console, fmt_int, fmt_rate
+from systemprompt_analytics.cli.report_output import output_report, output_trends, write_outputs
+from systemprompt_analytics.cli.tables import (
+    ColumnSpec,
     Formatter,
     figures_table,
-    trend_table,
-    write_outputs,
+    period_title,
+    ranked_table,
+    rows_table,
+    text,
 )
-from systemprompt_analytics.cli.render import console, fmt_int, fmt_rate
 from systemprompt_analytics.models.period import resolve_period
 from systemprompt_analytics.reports.figures import STATS_CSV_COLUMNS
 from systemprompt_analytics.reports.tools import (
@@ -92,7 +94,7 @@ def list_command(
         f"p95 latency {fmt_int(totals['p95_duration_ms'])} ms",
         highlight=False,
     )
-    console.print(rows_table(f"Tools ({len(rows)} of {report.tools.total_rows})", LIST_TABLE, rows))
+    console.print(ranked_table("Tools", LIST_TABLE, rows, report.tools.total_rows))
 
 
 def _render_stats(report: ToolStats) -> None:
@@ -126,15 +128,7 @@ def _render_stats(report: ToolStats) -> None:
         ("By server", "server", report.by_server),
     ):
         columns: list[ColumnSpec] = [(label, label.title(), text), *usage_columns]
-        shown = f"{title} ({len(listed.rows)} of {listed.total_rows})"
-        console.print(rows_table(shown, columns, listed.rows))
-
-
-def _output_stats(report: ToolStats, json_output: bool, csv_file: Path | None) -> None:
-    data = report.to_dict()
-    if write_outputs(data, csv_file, STATS_CSV_COLUMNS, report.csv_rows(), json_output):
-        return
-    _render_stats(report)
+        console.print(ranked_table(title, columns, listed.rows, listed.total_rows))
 
 
 @app.command("stats")
@@ -150,7 +144,7 @@ def stats_command(
     rest summed), usage by agent and by server."""
     period = resolve_period(since, until, datetime.now(UTC))
     report = context.read(database_url, lambda conn: tool_stats(conn, period, limit))
-    _output_stats(report, json_output, csv_file)
+    output_report(report, STATS_CSV_COLUMNS, json_output, csv_file, _render_stats)
 
 
 @app.command("show")
@@ -167,7 +161,7 @@ def show_command(
     usage by agent and by server. A tool never reported is an error (exit 2)."""
     period = resolve_period(since, until, datetime.now(UTC))
     report = context.read(database_url, lambda conn: tool_show(conn, period, name, limit))
-    _output_stats(report, json_output, csv_file)
+    output_report(report, STATS_CSV_COLUMNS, json_output, csv_file, _render_stats)
 
 
 @app.command("trends")
@@ -190,7 +184,6 @@ def trends_command(
         database_url,
         lambda conn: tool_trends(conn, period, granularity, tool),  # type: ignore[arg-type]
     )
-    if write_outputs(trends.to_dict(), csv_file, trends.columns, trends.series, json_output):
-        return
     scope = f"Tool {tool}" if tool is not None else "Tool"
-    trend_table(f"{scope} trends by {granularity} (UTC)", trends, TREND_FORMATS)
+    title = f"{scope} trends by {granularity} (UTC)"
+    output_trends(trends.to_dict(), trends, title, TREND_FORMATS, json_output, csv_file)

@@ -12,14 +12,10 @@ import typer
 from systemprompt_analytics.cli import context
 from systemprompt_analytics.cli.filter_options import (
     ChannelOption,
-    ColumnSpec,
     IncludeBotsOption,
     SourceOption,
     path_option,
-    period_title,
-    rows_table,
     session_filter,
-    text,
 )
 from systemprompt_analytics.cli.options import (
     CsvOption,
@@ -29,15 +25,9 @@ from systemprompt_analytics.cli.options import (
     SinceOption,
     UntilOption,
 )
-from systemprompt_analytics.cli.render import (
-    console,
-    err_console,
-    fmt_float,
-    fmt_int,
-    fmt_rate,
-    print_json,
-    write_csv,
-)
+from systemprompt_analytics.cli.render import console, fmt_float, fmt_int, fmt_rate
+from systemprompt_analytics.cli.report_output import write_outputs
+from systemprompt_analytics.cli.tables import ColumnSpec, period_title, ranked_table, text
 from systemprompt_analytics.models.period import resolve_period
 from systemprompt_analytics.reports.navigation import navigation
 from systemprompt_analytics.reports.traffic import (
@@ -73,12 +63,8 @@ class GeoBy(StrEnum):
 
 
 def _output(name: str, report: TrafficReport, json_output: bool, csv_file: Path | None) -> None:
-    if csv_file is not None:
-        rows = report.csv_rows()
-        write_csv(csv_file, report.csv_columns(), rows)
-        err_console.print(f"Wrote {len(rows)} rows to {csv_file}")
-    if json_output:
-        print_json(report.to_dict())
+    data = report.to_dict()
+    if write_outputs(data, csv_file, report.csv_columns(), report.csv_rows(), json_output):
         return
     totals = report.totals
     include_bots = report.filters.include_bots
@@ -102,9 +88,9 @@ def _output(name: str, report: TrafficReport, json_output: bool, csv_file: Path 
         else:
             title = f"By {report.options.get('level', 'location')}"
             labels = [(label, label.title(), text) for label in listed.labels]
-        shown = f"{title} ({len(listed.rows)} of {listed.total_rows})"
         bots: list[ColumnSpec] = [("bot_sessions", "Bots", fmt_int)] if include_bots else []
-        console.print(rows_table(shown, [*labels, *METRICS[:2], *bots, *METRICS[2:]], listed.rows))
+        columns = [*labels, *METRICS[:2], *bots, *METRICS[2:]]
+        console.print(ranked_table(title, columns, listed.rows, listed.total_rows))
 
 
 def sources_command(
@@ -229,11 +215,7 @@ def navigation_command(
     report = context.read(
         database_url, lambda conn: navigation(conn, period, where, limit, start, end)
     )
-    if csv_file is not None:
-        write_csv(csv_file, NAVIGATION_COLUMNS, report.rows)
-        err_console.print(f"Wrote {len(report.rows)} rows to {csv_file}")
-    if json_output:
-        print_json(report.to_dict())
+    if write_outputs(report.to_dict(), csv_file, NAVIGATION_COLUMNS, report.rows, json_output):
         return
     totals = report.totals
     console.print(
@@ -248,8 +230,7 @@ def navigation_command(
         ("share_of_all", "Share of all", fmt_rate),
         ("sessions", "Sessions", fmt_int),
     ]
-    title = f"Transitions ({len(report.rows)} of {report.total_rows})"
-    console.print(rows_table(title, columns, report.rows))
+    console.print(ranked_table("Transitions", columns, report.rows, report.total_rows))
 
 
 def register(app: typer.Typer) -> None:

@@ -9,7 +9,6 @@ import typer
 from rich.table import Table
 
 from systemprompt_analytics.cli import context
-from systemprompt_analytics.cli.filter_options import ColumnSpec, period_title, rows_table, text
 from systemprompt_analytics.cli.options import (
     CsvOption,
     DatabaseUrlOption,
@@ -18,13 +17,16 @@ from systemprompt_analytics.cli.options import (
     SinceOption,
     UntilOption,
 )
-from systemprompt_analytics.cli.platform_options import IncludeSyntheticOption, write_outputs
+from systemprompt_analytics.cli.platform_options import IncludeSyntheticOption
 from systemprompt_analytics.cli.render import comparison_cells, console, fmt_int, fmt_rate, fmt_usd
+from systemprompt_analytics.cli.report_output import output_report, write_outputs
+from systemprompt_analytics.cli.tables import ColumnSpec, period_title, ranked_table, text
 from systemprompt_analytics.models.period import parse_time, resolve_period
 from systemprompt_analytics.reports.users import (
     STATS_CSV_COLUMNS,
     TOP_COLUMNS,
     UserRanking,
+    UserStats,
     top_users,
     user_stats,
 )
@@ -63,12 +65,15 @@ def stats_command(
     24 hours, 7 days and 30 days (ending at --until), each against the window before it."""
     end = parse_time(until, datetime.now(UTC), "--until")
     report = context.read(database_url, lambda conn: user_stats(conn, end))
-    if write_outputs(report.to_dict(), csv_file, STATS_CSV_COLUMNS, report.csv_rows(), json_output):
-        return
+    output_report(report, STATS_CSV_COLUMNS, json_output, csv_file, _render_stats)
+
+
+def _render_stats(report: UserStats) -> None:
     totals = report.totals
     console.print(
-        f"[bold]Users until {end:%Y-%m-%d %H:%M} UTC[/]\n{fmt_int(totals['users'])} users: "
-        f"{fmt_int(totals['registered'])} registered, {fmt_int(totals['anonymous'])} anonymous",
+        f"[bold]Users until {report.until:%Y-%m-%d %H:%M} UTC[/]\n{fmt_int(totals['users'])} "
+        f"users: {fmt_int(totals['registered'])} registered, {fmt_int(totals['anonymous'])} "
+        "anonymous",
         highlight=False,
     )
     table = Table(caption="Each window is compared with the window of equal length before it.")
@@ -116,5 +121,4 @@ def top_command(
         f"{fmt_int(totals['unattributed_requests'])} requests belong to no user",
         highlight=False,
     )
-    title = f"Users by {by.value} ({len(rows)} of {report.users.total_rows})"
-    console.print(rows_table(title, TOP_TABLE, rows))
+    console.print(ranked_table(f"Users by {by.value}", TOP_TABLE, rows, report.users.total_rows))
