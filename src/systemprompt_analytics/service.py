@@ -34,10 +34,12 @@ from systemprompt_analytics.ingest.writer import BatchWriter, WriterConfig
 from systemprompt_analytics.jobs.behavioral import BehavioralScoring
 from systemprompt_analytics.jobs.periodic import PeriodicJob, PeriodicJobs
 from systemprompt_analytics.jobs.reputation import ReputationJob
+from systemprompt_analytics.jobs.rollups import rollup_job
 from systemprompt_analytics.platform.api import PlatformAPI
 from systemprompt_analytics.platform.recorder import PlatformRecorder
 from systemprompt_analytics.storage.engine import make_engine
 from systemprompt_analytics.storage.migrate import current_revision, upgrade
+from systemprompt_analytics.storage.rollups.marking import RollupMarker
 from systemprompt_analytics.throttle.wiring import observe_verdicts, throttle_service
 
 REPUTATION_INTERVAL_SECONDS = 3600.0
@@ -73,10 +75,12 @@ class Analytics(PlatformAPI):
             on_verdicts=partial(observe_verdicts, self.throttle) if self.throttle else None,
         )
         self.funnels = FunnelService(self.engine)
+        # Before the funnels: Analytics.flush() waits for the funnel listener, so for this one too.
+        self.rollup_marker = RollupMarker(self.engine, settings.session_max_hours)
         self.writer = BatchWriter(
             self.engine,
             writer_config,
-            listeners=[self.scoring.on_flush, self.funnels.on_flush],
+            listeners=[self.scoring.on_flush, self.rollup_marker.on_flush, self.funnels.on_flush],
         )
         self.pipeline = RequestPipeline(
             PipelineConfig(
@@ -102,6 +106,7 @@ class Analytics(PlatformAPI):
                     lambda: ReputationJob(self.engine).run(datetime.now(UTC)),
                 ),
                 *anomaly_jobs(self.engine, settings, self.throttle),
+                rollup_job(self.engine, settings),
             ]
         )
         self._started = False

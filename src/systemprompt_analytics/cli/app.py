@@ -32,6 +32,7 @@ from systemprompt_analytics.cli.migrate_cmd import migrate_command
 from systemprompt_analytics.cli.overview_cmd import overview_command
 from systemprompt_analytics.cli.render import err_console
 from systemprompt_analytics.cli.requests_cmd import app as requests_app
+from systemprompt_analytics.cli.rollups_cmd import app as rollups_app
 from systemprompt_analytics.cli.serve_cmd import serve_command
 from systemprompt_analytics.cli.sessions_cmd import app as sessions_app
 from systemprompt_analytics.cli.throttle_cmd import app as throttle_app
@@ -105,6 +106,7 @@ app.add_typer(funnels_app, name="funnels")
 app.add_typer(bots_app, name="bots")
 app.add_typer(throttle_app, name="throttle")
 app.add_typer(anomalies_app, name="anomalies")
+app.add_typer(rollups_app, name="rollups")
 
 
 def run(argv: list[str] | None = None) -> int:

@@ -104,6 +104,7 @@ def generate_with_progress(
             seed=seed,
             end=end_at,
             progress=report,
+            rollups=True,
         )
 
 

@@ -19,6 +19,7 @@ from systemprompt_analytics.demo.timeline import Window
 from systemprompt_analytics.demo.writer import write_batches
 from systemprompt_analytics.errors import InvalidInputError
 from systemprompt_analytics.storage.maintenance import set_meta
+from systemprompt_analytics.storage.rollups import rebuild_rollups
 
 DEMO_SEED_KEY = "demo_seed"
 MIN_SESSIONS = 10
@@ -26,6 +27,7 @@ MAX_SESSIONS = 5_000_000
 MAX_DAYS = 366
 # For the progress total of the writing phase, known exactly only at the end.
 EXPECTED_ROWS_PER_SESSION = 17
+ROLLUP_PHASE = "Building rollups"
 
 Progress = Callable[[str, int, int], None]
 
@@ -56,12 +58,14 @@ def generate_demo(
     seed: int = 42,
     end: datetime | None = None,
     progress: Progress | None = None,
+    rollups: bool = False,
 ) -> DemoSummary:
     """Generate ``sessions`` sessions (humans, bots, CLI) over the ``days`` before ``end``
     and insert them with their events, users and platform activity.
 
     The same ``seed`` and ``end`` give identical rows. ``progress`` is called with
-    (phase label, done, total) as generation and writing advance.
+    (phase label, done, total) as generation and writing advance. ``rollups`` also builds
+    the report rollups (``sp-analytics demo`` does; reports are right either way).
     """
     if not 1 <= days <= MAX_DAYS:
         raise InvalidInputError("days", f"must be between 1 and {MAX_DAYS}, got {days}")
@@ -77,6 +81,13 @@ def generate_demo(
     counts = write_batches(engine, batches, progress, sessions * EXPECTED_ROWS_PER_SESSION)
     with engine.begin() as conn:
         set_meta(conn, DEMO_SEED_KEY, str(seed))
+    if rollups:
+        # Written in bulk, not through the writer: build the report rollups over all of it.
+        if progress is not None:
+            progress(ROLLUP_PHASE, 0, 1)
+        rebuild_rollups(engine, datetime.now(UTC))
+        if progress is not None:
+            progress(ROLLUP_PHASE, 1, 1)
     return DemoSummary(
         rows_by_table=counts,
         seconds=time.perf_counter() - started,

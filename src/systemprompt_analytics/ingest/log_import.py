@@ -11,12 +11,14 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
 from systemprompt_analytics.ingest.log_formats import LogFormat, LogLineError, LogRecord, parse_line
 from systemprompt_analytics.ingest.pipeline import RequestFacts
 from systemprompt_analytics.service import Analytics
+from systemprompt_analytics.storage.rollups import refresh_rollups
 from systemprompt_analytics.storage.schema import sessions
 
 MALFORMED_EXAMPLES = 5
@@ -128,7 +130,17 @@ def import_records(
             writer.flush()
         if progress is not None and (index % 1_000 == 0 or index == total):
             progress("importing", index, total)
-    writer.flush()
+    # The log's hours are in the past: once its sessions are judged, roll them up (the writer
+    # marked the hours that were rolled up already; the rest are new).
+    analytics.flush()
+    analytics.scoring.score_due(everything=True)
+    refresh_rollups(
+        analytics.engine,
+        datetime.now(UTC),
+        session_max_hours=analytics.settings.session_max_hours,
+        wait=True,
+        settle=timedelta(0),
+    )
     return summary
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, bindparam, func, literal, select, tuple_, update
@@ -21,6 +22,7 @@ from sqlalchemy import Connection, Engine, and_, bindparam, func, literal, selec
 from systemprompt_analytics.models.period import Period
 from systemprompt_analytics.platform.costing import StoredCost, computed_cost
 from systemprompt_analytics.pricing import PriceBook, TokenUsage
+from systemprompt_analytics.storage.rollups import mark_written
 from systemprompt_analytics.storage.schema import ai_requests, sessions
 from systemprompt_analytics.storage.types import UTCDateTime
 
@@ -173,6 +175,10 @@ def _write(conn: Connection, changes: Sequence[tuple[Any, StoredCost]]) -> None:
     moves = [{"session_id": sid, "delta": delta} for sid, delta in deltas.items() if delta]
     if moves:
         conn.execute(_MOVE_SESSION_COST, moves)
+    # The hours of rolled-up cost figures that changed: reports read them raw until recomputed.
+    mark_written(
+        conn, ai_requests.name, (row.requested_at for row, _ in changes), datetime.now(UTC)
+    )
 
 
 def reprice(

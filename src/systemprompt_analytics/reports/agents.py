@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, func, select, true, union
+from sqlalchemy.sql import FromClause, Subquery
 
 from systemprompt_analytics.errors import InvalidInputError
 from systemprompt_analytics.models.period import Period
@@ -30,7 +31,6 @@ from systemprompt_analytics.reports.compare import (
     ratio,
 )
 from systemprompt_analytics.reports.definitions import (
-    billable_ai_request,
     completed_agent_task,
     failed_agent_task,
     finished_agent_task,
@@ -46,6 +46,8 @@ from systemprompt_analytics.reports.figures import (
 )
 from systemprompt_analytics.reports.hours import hour_of_day
 from systemprompt_analytics.reports.ranking import RankedRows, error_label, top_groups
+from systemprompt_analytics.reports.requests_filter import RequestFilter
+from systemprompt_analytics.reports.rollup_facts import ai_facts, cuts, reader
 from systemprompt_analytics.reports.trend_series import TrendSeries
 from systemprompt_analytics.storage.dialect import (
     Granularity,
@@ -110,14 +112,20 @@ def task_window(period: Period, agent: str | None = None) -> ColumnElement[bool]
     return and_(in_period(t.started_at, period), _agent_is(t.agent_name, agent))
 
 
-def agent_ai_requests(include_synthetic: bool, agent: str | None = None) -> ColumnElement[bool]:
-    """Billable AI requests made by an agent (by a given one, if named)."""
-    a = ai_requests.c
-    return and_(
-        billable_ai_request(include_synthetic),
-        a.agent_name.is_not(None),
-        _agent_is(a.agent_name, agent),
-    )
+def agent_ai_requests(
+    facts: FromClause, include_synthetic: bool, agent: str | None = None
+) -> ColumnElement[bool]:
+    """Billable AI requests (rows of the AI request rollup) made by an agent (by a given one,
+    if named)."""
+    c = facts.c
+    billable = true() if include_synthetic else c.is_synthetic == False  # noqa: E712
+    return and_(billable, c.agent_name.is_not(None), _agent_is(c.agent_name, agent))
+
+
+def _ai_facts(
+    conn: Connection, boundaries: list[Any], use_rollups: bool, days: bool = True
+) -> Subquery:
+    return ai_facts(reader(conn, use_rollups), boundaries, RequestFilter(True), days=days)
 
 
 def _task_columns(dialect_name: str) -> list[ColumnElement[Any]]:
@@ -169,28 +177,37 @@ class AgentList:
         }
 
 
-def _totals(conn: Connection, period: Period, include_synthetic: bool) -> dict[str, Any]:
+def _totals(
+    conn: Connection, period: Period, include_synthetic: bool, facts: FromClause
+) -> dict[str, Any]:
     """The figures of every agent together: the totals that shares are taken of."""
     tasks = conn.execute(select(*_task_columns(conn.dialect.name)).where(task_window(period)))
     ai = conn.execute(
-        select(*ai_cost_columns()).where(
-            in_period(ai_requests.c.requested_at, period), agent_ai_requests(include_synthetic)
+        select(*ai_cost_columns(facts)).where(
+            in_period(facts.c.bucket_at, period), agent_ai_requests(facts, include_synthetic)
         )
     )
     return _derive({**tasks.one()._mapping, **ai.one()._mapping}, None)
 
 
 def agent_list(
-    conn: Connection, period: Period, limit: int = 20, include_synthetic: bool = False
+    conn: Connection,
+    period: Period,
+    limit: int = 20,
+    include_synthetic: bool = False,
+    *,
+    use_rollups: bool = True,
 ) -> AgentList:
     """Agents by tasks started in the window: outcomes, success rate, duration, AI cost.
 
     Shares are of all tasks and of all agents' AI cost in the window (not of the rows shown).
     """
-    t, a = agent_tasks.c, ai_requests.c
+    t = agent_tasks.c
     dialect_name = conn.dialect.name
     tasks_window = task_window(period)
-    ai_window = and_(in_period(a.requested_at, period), agent_ai_requests(include_synthetic))
+    facts = _ai_facts(conn, cuts(period), use_rollups)
+    a = facts.c
+    ai_window = and_(in_period(a.bucket_at, period), agent_ai_requests(facts, include_synthetic))
     per_task_agent = (
         select(t.agent_name.label("agent"), *_task_columns(dialect_name))
         .where(tasks_window)
@@ -198,7 +215,7 @@ def agent_list(
         .subquery("task_figures")
     )
     per_ai_agent = (
-        select(a.agent_name.label("agent"), *ai_cost_columns())
+        select(a.agent_name.label("agent"), *ai_cost_columns(facts))
         .where(ai_window)
         .group_by(a.agent_name)
         .subquery("ai_figures")
@@ -230,7 +247,7 @@ def agent_list(
         .order_by(tasks_count.desc(), ai_count.desc(), names.c.agent)
         .limit(limit)
     )
-    all_agents = _totals(conn, period, include_synthetic)
+    all_agents = _totals(conn, period, include_synthetic, facts)
     agents_count = int(conn.execute(select(func.count()).select_from(names)).scalar_one())
     totals = {"agents": agents_count, **{name: all_agents[name] for name in TOTAL_COLUMNS}}
     rows = []
@@ -305,10 +322,12 @@ def agent_stats(
     limit: int = 10,
     include_synthetic: bool = False,
     agent: str | None = None,
+    *,
+    use_rollups: bool = True,
 ) -> AgentStats:
     """Agent figures against the previous period; status breakdown, top errors (``limit``
     messages, the rest summed) and tasks per hour of the day in the current period."""
-    t, a = agent_tasks.c, ai_requests.c
+    t = agent_tasks.c
     task_aggregates: dict[str, Aggregate] = {
         "agents": count_distinct_of(t.agent_name, true()),
         "tasks": count_of(),
@@ -328,13 +347,14 @@ def agent_stats(
         task_aggregates,
         where=_agent_is(t.agent_name, agent),
     )
+    facts = _ai_facts(conn, cuts(period, previous=True), use_rollups)
     ai_raw = aggregate_both_periods(
         conn,
-        ai_requests,
-        a.requested_at,
+        facts,
+        facts.c.bucket_at,
         period,
-        cost_aggregates(),
-        where=agent_ai_requests(include_synthetic, agent),
+        cost_aggregates(facts),
+        where=agent_ai_requests(facts, include_synthetic, agent),
     )
     ai_cur, ai_prev = (ai_cost_figures(raw) for raw in ai_raw)
     figures: dict[str, Comparison] = {}
@@ -395,10 +415,12 @@ def agent_show(
     name: str,
     limit: int = 10,
     include_synthetic: bool = False,
+    *,
+    use_rollups: bool = True,
 ) -> AgentStats:
     """One agent's stats; InvalidInputError (naming ``NAME``) for an agent never seen."""
     _require_agent(conn, name)
-    return agent_stats(conn, period, limit, include_synthetic, agent=name)
+    return agent_stats(conn, period, limit, include_synthetic, agent=name, use_rollups=use_rollups)
 
 
 def agent_trends(
@@ -407,13 +429,17 @@ def agent_trends(
     granularity: Granularity,
     include_synthetic: bool = False,
     agent: str | None = None,
+    *,
+    use_rollups: bool = True,
 ) -> TrendSeries:
     """Per bucket (UTC, zero-filled): tasks started, finished, completed, failed, success
     rate (None for a bucket without finished tasks), AI requests and cost."""
-    t, a = agent_tasks.c, ai_requests.c
+    t = agent_tasks.c
     dialect_name = conn.dialect.name
     if agent is not None:
         _require_agent(conn, agent)
+    facts = _ai_facts(conn, cuts(period), use_rollups, days=granularity != "hour")
+    a = facts.c
     task_bucket = time_bucket(dialect_name, t.started_at, granularity).label("bucket")
     rows: dict[Any, dict[str, Any]] = {}
     task_statement = (
@@ -429,10 +455,10 @@ def agent_trends(
     )
     for row in conn.execute(task_statement):
         rows[bucket_start(row.bucket)] = dict(row._mapping)
-    ai_bucket = time_bucket(dialect_name, a.requested_at, granularity).label("bucket")
+    ai_bucket = time_bucket(dialect_name, a.bucket_at, granularity).label("bucket")
     ai_statement = (
-        select(ai_bucket, *ai_cost_columns())
-        .where(in_period(a.requested_at, period), agent_ai_requests(include_synthetic, agent))
+        select(ai_bucket, *ai_cost_columns(facts))
+        .where(in_period(a.bucket_at, period), agent_ai_requests(facts, include_synthetic, agent))
         .group_by(ai_bucket)
     )
     unknown_cost = set()

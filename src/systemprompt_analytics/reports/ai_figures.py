@@ -14,22 +14,14 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, func
+from sqlalchemy.sql import FromClause
 
 from systemprompt_analytics.errors import InvalidInputError
 from systemprompt_analytics.reports.compare import (
     Aggregate,
-    avg_of,
-    count_of,
     ratio,
     sum_of,
 )
-from systemprompt_analytics.reports.definitions import (
-    cache_hit_ai_request,
-    failed_ai_request,
-    priced_ai_request,
-    unpriced_ai_request,
-)
-from systemprompt_analytics.storage.dialect import percentile
 from systemprompt_analytics.storage.schema import ai_requests
 
 MICRODOLLARS_PER_USD = 1_000_000
@@ -50,35 +42,27 @@ def token_column(kind: str) -> Any:
     return ai_requests.c[f"{kind}_tokens"]
 
 
-def _cost_sum() -> Aggregate:
-    """Sum of the cost of priced requests; NULL (not 0) when none of them is priced."""
+def _total_of(column: Any) -> Aggregate:
+    """The sum of ``column`` over a period's rows, NULL (not 0) when every value is NULL:
+    the cost of requests none of which is priced is unknown."""
 
     def build(period_filter: ColumnElement[bool]) -> ColumnElement[Any]:
-        return func.sum(ai_requests.c.cost_microdollars).filter(period_filter)
+        return func.sum(column).filter(period_filter)
 
     return build
 
 
-def _percentile_of(dialect_name: str, column: Any, fraction: float) -> Aggregate:
-    def build(period_filter: ColumnElement[bool]) -> ColumnElement[Any]:
-        aggregate: ColumnElement[Any] = percentile(dialect_name, column, fraction).filter(
-            period_filter
-        )
-        return aggregate
-
-    return build
-
-
-def cost_aggregates() -> dict[str, Aggregate]:
-    """Requests, priced and unpriced requests, tokens and the cost of the priced ones."""
-    unpriced = unpriced_ai_request()
+def cost_aggregates(facts: FromClause) -> dict[str, Aggregate]:
+    """Requests, priced and unpriced requests, tokens and the cost of the priced ones, over
+    rows of the AI request rollups (:mod:`systemprompt_analytics.reports.rollup_facts`)."""
+    c = facts.c
     return {
-        "requests": count_of(),
-        "priced_requests": count_of(priced_ai_request()),
-        "unpriced_requests": count_of(unpriced),
-        "tokens": sum_of(ai_requests.c.total_tokens),
-        "unpriced_tokens": sum_of(ai_requests.c.total_tokens, unpriced),
-        "cost_microdollars": _cost_sum(),
+        "requests": sum_of(c.requests),
+        "priced_requests": sum_of(c.priced_requests),
+        "unpriced_requests": sum_of(c.unpriced_requests),
+        "tokens": sum_of(c.total_tokens),
+        "unpriced_tokens": sum_of(c.unpriced_total_tokens),
+        "cost_microdollars": _total_of(c.cost_microdollars),
     }
 
 
@@ -106,25 +90,28 @@ def settle_rest_cost(rest: dict[str, Any]) -> dict[str, Any]:
     return rest
 
 
-def request_aggregates(dialect_name: str) -> dict[str, Aggregate]:
-    """Counts, tokens by kind, latency and time-to-first-token percentiles, cache hits."""
-    c = ai_requests.c
+def request_aggregates(facts: FromClause) -> dict[str, Aggregate]:
+    """Counts, tokens by kind, cache hits and what the average latency is made of, over rows
+    of the AI request rollup; percentiles come from :func:`request_percentiles`."""
+    c = facts.c
     aggregates: dict[str, Aggregate] = {
-        "requests": count_of(),
-        "failed": count_of(failed_ai_request()),
-        "streaming": count_of(c.is_streaming),
-        "cache_hits": count_of(cache_hit_ai_request()),
+        name: sum_of(c[name]) for name in ("requests", "failed", "streaming", "cache_hits")
     }
     for kind in TOKEN_KINDS:
-        aggregates[f"{kind}_tokens"] = sum_of(token_column(kind))
-    aggregates["latency_avg"] = avg_of(c.latency_ms)
-    for name, fraction in PERCENTILES.items():
-        aggregates[f"latency_{name}"] = _percentile_of(dialect_name, c.latency_ms, fraction)
-    for name in ("p50", "p95"):
-        aggregates[f"ttft_{name}"] = _percentile_of(
-            dialect_name, c.time_to_first_token_ms, PERCENTILES[name]
-        )
+        aggregates[f"{kind}_tokens"] = sum_of(c[f"{kind}_tokens"])
+    aggregates["latency_ms_sum"] = sum_of(c.latency_ms_sum)
+    aggregates["latency_ms_count"] = sum_of(c.latency_ms_count)
     return aggregates
+
+
+# Percentile figures: (name, value list of the latency rollup, fraction).
+PERCENTILE_FIGURES = (
+    *((f"latency_{name}", "latency_ms_values", share) for name, share in PERCENTILES.items()),
+    *(
+        (f"ttft_{name}", "time_to_first_token_ms_values", PERCENTILES[name])
+        for name in ("p50", "p95")
+    ),
+)
 
 
 LATENCY_FIGURES = ("avg", *PERCENTILES)
@@ -144,10 +131,13 @@ def finish_requests(raw: Mapping[Any, Any]) -> dict[str, Any]:
     row["succeeded"] = row["requests"] - row["failed"]
     for kind in TOKEN_KINDS:
         row[f"{kind}_tokens"] = int(raw[f"{kind}_tokens"] or 0)
-    for name in LATENCY_FIGURES:
-        row[f"latency_{name}_ms"] = rounded(raw[f"latency_{name}"])
+    latency_count = int(raw["latency_ms_count"] or 0)
+    average = int(raw["latency_ms_sum"] or 0) / latency_count if latency_count else None
+    row["latency_avg_ms"] = rounded(average)
+    for name in PERCENTILES:
+        row[f"latency_{name}_ms"] = rounded(raw.get(f"latency_{name}"))
     for name in TTFT_FIGURES:
-        row[f"ttft_{name}_ms"] = rounded(raw[f"ttft_{name}"])
+        row[f"ttft_{name}_ms"] = rounded(raw.get(f"ttft_{name}"))
     row["error_rate"] = ratio(row["failed"], row["requests"])
     row["cache_hit_rate"] = ratio(row["cache_hits"], row["succeeded"])
     prompt = row["input_tokens"] + row["cache_read_tokens"] + row["cache_write_tokens"]

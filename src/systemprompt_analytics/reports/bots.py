@@ -5,17 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import ColumnElement, Connection, func, select, true
 
 from systemprompt_analytics.models.period import Period
 from systemprompt_analytics.reports.compare import ratio
 from systemprompt_analytics.reports.definitions import (
     bot_category,
     bot_session,
-    engaged_session,
-    ghost_session,
     in_period,
 )
+from systemprompt_analytics.reports.rollup_facts import bot_row, cuts, reader, sessions_of
+from systemprompt_analytics.storage.rollups.specs import ENGAGED, GHOST
 from systemprompt_analytics.storage.schema import sessions
 
 OTHER_REASONS = "(other reasons)"
@@ -37,60 +37,64 @@ class BotTraffic:
         }
 
 
-def bot_traffic(conn: Connection, period: Period, limit: int = 20) -> BotTraffic:
+def bot_traffic(
+    conn: Connection, period: Period, limit: int = 20, *, use_rollups: bool = True
+) -> BotTraffic:
     """Human, engaged, ghost and bot sessions started in the period; bots by category and by
     reason. Every share is of all sessions in the period; reasons beyond ``limit`` are summed
     into one row so the rows always add up to the bot total."""
-    window = in_period(sessions.c.started_at, period)
-    engaged, ghosts, bots, total = conn.execute(
+    facts = reader(conn, use_rollups).facts("sessions", cuts(period))
+    c = facts.c
+    window = in_period(c.bucket_at, period)
+    bot = bot_row(facts)
+
+    def count(condition: ColumnElement[bool] | None = None) -> Any:
+        return sessions_of(facts, condition)(true())
+
+    engaged, ghosts, bots, total, crawlers, throttled = conn.execute(
         select(
-            func.count().filter(engaged_session()),
-            func.count().filter(ghost_session()),
-            func.count().filter(bot_session()),
-            func.count(),
+            count(c.kind == ENGAGED),
+            count(c.kind == GHOST),
+            count(bot),
+            count(),
+            count(c.is_ai_crawler),
+            count(c.is_throttled),
         ).where(window)
     ).one()
     humans = engaged + ghosts
     totals = {
-        "sessions": total,
-        "human_sessions": humans,
-        "engaged_sessions": engaged,
-        "ghost_sessions": ghosts,
-        "bot_sessions": bots,
+        "sessions": int(total),
+        "human_sessions": int(humans),
+        "engaged_sessions": int(engaged),
+        "ghost_sessions": int(ghosts),
+        "bot_sessions": int(bots),
         "bot_share": ratio(bots, total),
-        "ai_crawler_sessions": conn.execute(
-            select(func.count()).where(window, sessions.c.is_ai_crawler)
-        ).scalar_one(),
-        "throttled_sessions": conn.execute(
-            select(func.count()).where(window, sessions.c.throttle_level > 0)
-        ).scalar_one(),
+        "ai_crawler_sessions": int(crawlers),
+        "throttled_sessions": int(throttled),
     }
-    category = bot_category().label("category")
+    category = c.bot_category.label("category")
     by_category = [
-        {"category": name, "sessions": count, "share_of_all": ratio(count, total)}
-        for name, count in conn.execute(
-            select(category, func.count())
-            .where(window, bot_session())
+        {"category": name, "sessions": int(found), "share_of_all": ratio(found, total)}
+        for name, found in conn.execute(
+            select(category, count())
+            .where(window, bot)
             .group_by(category)
-            .order_by(func.count().desc(), category)
+            .order_by(count().desc(), category)
         )
     ]
-    reason = func.coalesce(sessions.c.bot_reason, "(no reason recorded)").label("reason")
+    reason = func.coalesce(c.bot_reason, "(no reason recorded)").label("reason")
     reasons = conn.execute(
-        select(reason, func.count())
-        .where(window, bot_session())
-        .group_by(reason)
-        .order_by(func.count().desc(), reason)
+        select(reason, count()).where(window, bot).group_by(reason).order_by(count().desc(), reason)
     ).all()
     shown, rest = reasons[:limit], reasons[limit:]
     by_reason = [
-        {"reason": name, "sessions": count, "share_of_all": ratio(count, total)}
-        for name, count in shown
+        {"reason": name, "sessions": int(found), "share_of_all": ratio(found, total)}
+        for name, found in shown
     ]
     if rest:
-        count = sum(row[1] for row in rest)
+        found = sum(int(row[1]) for row in rest)
         by_reason.append(
-            {"reason": OTHER_REASONS, "sessions": count, "share_of_all": ratio(count, total)}
+            {"reason": OTHER_REASONS, "sessions": found, "share_of_all": ratio(found, total)}
         )
     return BotTraffic(period, totals, by_category, by_reason)
 

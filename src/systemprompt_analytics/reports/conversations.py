@@ -69,11 +69,15 @@ def _conversation_rows(
 ) -> list[dict[str, Any]]:
     c, m = conversations.c, conversation_messages.c
     messages = func.count(m.id)
-    ordering = (
-        (messages.desc(), c.started_at.desc(), c.id)
-        if order is ConversationOrder.messages
-        else (c.started_at.desc(), c.id)
-    )
+    window = in_period(c.started_at, period)
+    source: Any = WITH_MESSAGES
+    if order is ConversationOrder.messages:
+        ordering: tuple[Any, ...] = (messages.desc(), c.started_at.desc(), c.id)
+    else:
+        # Latest first needs no message counts to rank: count those of the rows shown only.
+        ordering = (c.started_at.desc(), c.id)
+        latest = select(c.id).where(window).order_by(*ordering).limit(limit).subquery()
+        source = WITH_MESSAGES.join(latest, latest.c.id == c.id)
     statement = (
         select(
             c.id,
@@ -86,8 +90,8 @@ def _conversation_rows(
             messages.label("messages"),
             func.coalesce(func.sum(m.token_count), 0).label("tokens"),
         )
-        .select_from(WITH_MESSAGES)
-        .where(in_period(c.started_at, period))
+        .select_from(source)
+        .where(window)
         .group_by(
             c.id, c.title, c.agent_name, c.user_id, c.session_id, c.started_at, c.last_message_at
         )

@@ -26,8 +26,8 @@ from systemprompt_analytics.reports.compare import Comparison, MetricKind, aggre
 from systemprompt_analytics.reports.costs_window import CostWindow
 from systemprompt_analytics.reports.definitions import in_period
 from systemprompt_analytics.reports.requests_filter import RequestFilter
+from systemprompt_analytics.reports.rollup_facts import ai_facts, cuts, reader, request_filter_on
 from systemprompt_analytics.storage.dialect import Granularity, bucket_start, time_bucket
-from systemprompt_analytics.storage.schema import ai_requests
 
 SUMMARY_KINDS: dict[str, MetricKind] = {
     "cost_microdollars": "amount",
@@ -82,15 +82,19 @@ class CostSummary:
         return [{"metric": name, **value.to_dict()} for name, value in self.figures().items()]
 
 
-def cost_summary(conn: Connection, window: CostWindow, filters: RequestFilter) -> CostSummary:
+def cost_summary(
+    conn: Connection, window: CostWindow, filters: RequestFilter, *, use_rollups: bool = True
+) -> CostSummary:
     """Cost, requests (priced and unpriced) and tokens in the window and the one before it."""
+    period = window.period
+    facts = ai_facts(reader(conn, use_rollups), cuts(period, previous=True), filters)
     current, previous = aggregate_both_periods(
         conn,
-        ai_requests,
-        ai_requests.c.requested_at,
-        window.period,
-        cost_aggregates(),
-        where=filters.condition(),
+        facts,
+        facts.c.bucket_at,
+        period,
+        cost_aggregates(facts),
+        where=request_filter_on(filters, facts.c),
     )
     return CostSummary(window, filters, finish_costs(current), finish_costs(previous))
 
@@ -135,22 +139,29 @@ class CostTrends:
 
 
 def cost_trends(
-    conn: Connection, window: CostWindow, filters: RequestFilter, granularity: Granularity
+    conn: Connection,
+    window: CostWindow,
+    filters: RequestFilter,
+    granularity: Granularity,
+    *,
+    use_rollups: bool = True,
 ) -> CostTrends:
     """Per bucket (UTC, zero-filled): requests, tokens and cost; a bucket whose requests are
     all unpriced has an unknown (None) cost, an empty bucket a cost of 0."""
     period = window.period
-    in_window = in_period(ai_requests.c.requested_at, period)
-    bucket = time_bucket(conn.dialect.name, ai_requests.c.requested_at, granularity).label("bucket")
+    facts = ai_facts(reader(conn, use_rollups), cuts(period), filters, days=granularity != "hour")
+    in_window = in_period(facts.c.bucket_at, period)
+    aggregates = cost_aggregates(facts)
+    bucket = time_bucket(conn.dialect.name, facts.c.bucket_at, granularity).label("bucket")
     statement = (
-        select(bucket, *labelled(in_window, cost_aggregates()))
-        .where(in_window, filters.condition())
+        select(bucket, *labelled(in_window, aggregates))
+        .where(in_window, request_filter_on(filters, facts.c))
         .group_by(bucket)
     )
     found = {
         bucket_start(row.bucket): finish_costs(row._mapping) for row in conn.execute(statement)
     }
-    empty = finish_costs(dict.fromkeys(cost_aggregates()))
+    empty = finish_costs(dict.fromkeys(aggregates))
     series = [
         {"bucket": start.isoformat(), **found.get(start, empty)}
         for start in bucket_starts(period, granularity)

@@ -10,9 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import Column, ColumnElement, Connection, and_, func, select
+from sqlalchemy import ColumnElement, Connection, and_, func, select
+from sqlalchemy.sql import Subquery
 
 from systemprompt_analytics.errors import InvalidInputError
+from systemprompt_analytics.models.period import Period
 from systemprompt_analytics.reports.ai_figures import (
     TOKEN_KINDS,
     UNPRICED_NOTE,
@@ -22,23 +24,23 @@ from systemprompt_analytics.reports.ai_figures import (
     labelled,
     remainder,
     settle_rest_cost,
-    token_column,
 )
 from systemprompt_analytics.reports.compare import Comparison, ratio
 from systemprompt_analytics.reports.costs_window import CostWindow
-from systemprompt_analytics.reports.definitions import in_period, unpriced_ai_request
+from systemprompt_analytics.reports.definitions import in_period
 from systemprompt_analytics.reports.requests_filter import RequestFilter
-from systemprompt_analytics.storage.schema import ai_requests
+from systemprompt_analytics.reports.rollup_facts import ai_facts, cuts, reader, request_filter_on
 
 BreakdownBy = Literal["model", "provider", "agent", "user"]
 UNATTRIBUTED = "unattributed"
 
-# The columns that name a group, per breakdown (a model is priced per provider).
-DIMENSIONS: dict[BreakdownBy, tuple[tuple[str, Column[Any]], ...]] = {
-    "model": (("provider", ai_requests.c.provider), ("model", ai_requests.c.model)),
-    "provider": (("provider", ai_requests.c.provider),),
-    "agent": (("agent", ai_requests.c.agent_name),),
-    "user": (("user_id", ai_requests.c.user_id),),
+# The columns that name a group, per breakdown (a model is priced per provider): (label,
+# rollup column); users come from the per-user rollup.
+DIMENSIONS: dict[BreakdownBy, tuple[tuple[str, str], ...]] = {
+    "model": (("provider", "provider"), ("model", "model")),
+    "provider": (("provider", "provider"),),
+    "agent": (("agent", "agent_name"),),
+    "user": (("user_id", "user_id"),),
 }
 BREAKDOWN_METRICS = (
     "requests",
@@ -112,16 +114,28 @@ class CostBreakdown:
         ]
 
 
-def cost_totals(conn: Connection, window: CostWindow, filters: RequestFilter) -> dict[str, Any]:
+def cost_totals(
+    conn: Connection, window: CostWindow, filters: RequestFilter, *, use_rollups: bool = True
+) -> dict[str, Any]:
     """Cost figures over every request the report counts: the total shares are taken of."""
-    in_window = in_period(ai_requests.c.requested_at, window.period)
+    period = window.period
+    facts = ai_facts(reader(conn, use_rollups), cuts(period), filters)
+    return _totals(conn, facts, period, filters)
+
+
+def _totals(
+    conn: Connection, facts: Subquery, period: Period, filters: RequestFilter
+) -> dict[str, Any]:
+    in_window = in_period(facts.c.bucket_at, period)
     row = conn.execute(
-        select(*labelled(in_window, cost_aggregates())).where(in_window, filters.condition())
+        select(*labelled(in_window, cost_aggregates(facts))).where(
+            in_window, request_filter_on(filters, facts.c)
+        )
     ).one()
     return finish_costs(row._mapping)
 
 
-def _group_count(conn: Connection, keys: list[Column[Any]], where: ColumnElement[bool]) -> int:
+def _group_count(conn: Connection, keys: list[Any], where: ColumnElement[bool]) -> int:
     groups = select(*keys).where(where).group_by(*keys).subquery()
     return int(conn.execute(select(func.count()).select_from(groups)).scalar_one())
 
@@ -136,7 +150,13 @@ def _name_groups(row: dict[str, Any], labels: tuple[str, ...]) -> dict[str, Any]
 
 
 def cost_breakdown(
-    conn: Connection, window: CostWindow, filters: RequestFilter, by: BreakdownBy, limit: int = 20
+    conn: Connection,
+    window: CostWindow,
+    filters: RequestFilter,
+    by: BreakdownBy,
+    limit: int = 20,
+    *,
+    use_rollups: bool = True,
 ) -> CostBreakdown:
     """Groups by cost (then requests) descending, each with its share of the true totals and
     its cost in the previous period of equal length."""
@@ -144,31 +164,34 @@ def cost_breakdown(
     if by not in DIMENSIONS:
         raise InvalidInputError("by", f"must be one of {', '.join(DIMENSIONS)}")
     period = window.period
-    requested_at = ai_requests.c.requested_at
-    current = in_period(requested_at, period)
-    previous = in_period(requested_at, period.previous)
+    facts = ai_facts(
+        reader(conn, use_rollups), cuts(period, previous=True), filters, by_user=by == "user"
+    )
+    bucket_at = facts.c.bucket_at
+    current = in_period(bucket_at, period)
+    previous = in_period(bucket_at, period.previous)
+    matching = request_filter_on(filters, facts.c)
     labels = tuple(name for name, _ in DIMENSIONS[by])
-    keys = [column for _, column in DIMENSIONS[by]]
-    aggregates = cost_aggregates()
-    cost = aggregates["cost_microdollars"]
+    keys = [facts.c[column] for _, column in DIMENSIONS[by]]
+    aggregates = cost_aggregates(facts)
+    cost, requests = aggregates["cost_microdollars"], aggregates["requests"]
     statement = (
         select(
-            *(column.label(name) for name, column in DIMENSIONS[by]),
+            *(facts.c[column].label(name) for name, column in DIMENSIONS[by]),
             *labelled(current, aggregates),
             *(build(previous).label(f"previous_{name}") for name, build in aggregates.items()),
         )
-        .where(requested_at >= period.previous.since, requested_at < period.until)
-        .where(filters.condition())
+        .where(bucket_at >= period.previous.since, bucket_at < period.until, matching)
         .group_by(*keys)
-        .having(func.count().filter(current) > 0)
+        .having(requests(current) > 0)
         .order_by(
             func.coalesce(cost(current), 0).desc(),
-            func.count().filter(current).desc(),
+            requests(current).desc(),
             *(column.asc().nulls_last() for column in keys),
         )
         .limit(limit)
     )
-    total = cost_totals(conn, window, filters)
+    total = _totals(conn, facts, period, filters)
     rows = []
     for found in conn.execute(statement):
         raw = found._mapping
@@ -180,7 +203,7 @@ def cost_breakdown(
             row["cost_microdollars"], row["previous_cost_microdollars"], "amount"
         ).change_pct
         rows.append(_shares(_name_groups(row, labels), total))
-    total["groups"] = _group_count(conn, keys, and_(current, filters.condition()))
+    total["groups"] = _group_count(conn, keys, and_(current, matching))
     rest = remainder(total, rows, _SUMMED)
     rest["groups"] = total["groups"] - len(rows)
     settle_rest_cost(rest)
@@ -222,38 +245,50 @@ class UnpricedModels:
 
 
 def unpriced_models(
-    conn: Connection, window: CostWindow, filters: RequestFilter, limit: int = 20
+    conn: Connection,
+    window: CostWindow,
+    filters: RequestFilter,
+    limit: int = 20,
+    *,
+    use_rollups: bool = True,
 ) -> UnpricedModels:
     """Requests without a price, by provider and model, most requests first, with their
     tokens by kind: what ``costs reprice`` would price once the models are known."""
     check_limit(limit)
-    c = ai_requests.c
-    where = and_(in_period(c.requested_at, window.period), filters.condition())
-    unpriced = and_(where, unpriced_ai_request())
-    sums = [func.coalesce(func.sum(token_column(kind)), 0).label(f"{kind}_tokens")
+    facts = ai_facts(reader(conn, use_rollups), cuts(window.period), filters)
+    c = facts.c
+    where = and_(in_period(c.bucket_at, window.period), request_filter_on(filters, c))
+    unpriced = func.coalesce(func.sum(c.unpriced_requests), 0)
+    sums = [func.coalesce(func.sum(c[f"unpriced_{kind}_tokens"]), 0).label(f"{kind}_tokens")
             for kind in TOKEN_KINDS]  # fmt: skip
     statement = (
         select(
             c.provider,
             c.model,
-            func.count().label("requests"),
+            unpriced.label("requests"),
             *sums,
-            func.min(c.requested_at).label("first_seen_at"),
-            func.max(c.requested_at).label("last_seen_at"),
+            func.min(c.unpriced_first_at).label("first_seen_at"),
+            func.max(c.unpriced_last_at).label("last_seen_at"),
         )
-        .where(unpriced)
+        .where(where)
         .group_by(c.provider, c.model)
-        .order_by(func.count().desc(), c.provider, c.model)
+        .having(unpriced > 0)
+        .order_by(unpriced.desc(), c.provider, c.model)
         .limit(limit)
     )
-    counted = func.count().label("requests")
-    everything = conn.execute(select(counted).where(where)).scalar_one()
-    only_unpriced = conn.execute(select(counted, *sums).where(unpriced)).one()._mapping
+    everything = func.coalesce(func.sum(c.requests), 0).label("everything")
+    totals = conn.execute(select(everything, unpriced.label("requests"), *sums).where(where))
+    only_unpriced = totals.one()._mapping
+    models = (
+        select(c.provider, c.model).where(where).group_by(c.provider, c.model).having(unpriced > 0)
+    )
     total: dict[str, Any] = {
-        "requests": int(everything),
+        "requests": int(only_unpriced["everything"]),
         "unpriced_requests": int(only_unpriced["requests"]),
         **{f"unpriced_{name}": int(only_unpriced[name]) for name in UNPRICED_TOKENS},
-        "models": _group_count(conn, [c.provider, c.model], unpriced),
+        "models": int(
+            conn.execute(select(func.count()).select_from(models.subquery())).scalar_one()
+        ),
     }
     total["share_of_requests"] = ratio(total["unpriced_requests"], total["requests"])
     rows = []

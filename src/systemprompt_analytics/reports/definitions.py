@@ -142,9 +142,11 @@ def cache_hit_ai_request() -> ColumnElement[bool]:
     return or_(ai_requests.c.cache_hit, ai_requests.c.cache_read_tokens > 0)
 
 
-def successful_tool_execution() -> ColumnElement[bool]:
-    """Tool success rate = executions with status ``success`` / all executions."""
-    return tool_executions.c.status == "success"
+def successful_tool_execution(status: Any = None) -> ColumnElement[bool]:
+    """Tool success rate = executions with status ``success`` / all executions.
+
+    ``status``: the status column to test (default ``tool_executions.status``; a rollup's)."""
+    return (tool_executions.c.status if status is None else status) == "success"
 
 
 def finished_agent_task() -> ColumnElement[bool]:

@@ -18,6 +18,7 @@ from systemprompt_analytics.reports.compare import ratio
 from systemprompt_analytics.reports.definitions import (
     bot_session,
     bounce_session,
+    capped_duration_seconds,
     content_path,
     in_period,
     interactive_session,
@@ -25,7 +26,6 @@ from systemprompt_analytics.reports.definitions import (
     time_on_page_ms,
 )
 from systemprompt_analytics.reports.filters import SessionFilter
-from systemprompt_analytics.reports.sessions import capped_duration_seconds
 from systemprompt_analytics.storage.repositories.content import add_registry_fields
 from systemprompt_analytics.storage.schema import client_events, engagement_events, sessions
 

@@ -6,12 +6,18 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import ColumnElement, true
+from sqlalchemy.sql import FromClause
 
-from systemprompt_analytics.reports.ai_figures import cost_aggregates, finish_costs, labelled
+from systemprompt_analytics.reports.ai_figures import (
+    COST_COUNTS,
+    cost_aggregates,
+    finish_costs,
+    labelled,
+)
 from systemprompt_analytics.reports.compare import Aggregate, Comparison, MetricKind
 from systemprompt_analytics.storage.dialect import percentile
 
-COST_FIELDS = tuple(cost_aggregates())
+COST_FIELDS = (*COST_COUNTS, "cost_microdollars")
 # The long CSV table of a stats report: its figures, then the rows of each of its lists.
 STATS_CSV_COLUMNS = (
     "section",
@@ -36,10 +42,12 @@ def percentile_of(dialect_name: str, column: Any, fraction: float) -> Aggregate:
     return build
 
 
-def ai_cost_columns(condition: ColumnElement[bool] | None = None, prefix: str = "") -> list[Any]:
-    """The figures of the cost reports over AI requests (meeting ``condition``), labelled
-    ``<prefix><name>``: requests, priced and unpriced requests, tokens, cost."""
-    aggregates = {f"{prefix}{name}": build for name, build in cost_aggregates().items()}
+def ai_cost_columns(
+    facts: FromClause, condition: ColumnElement[bool] | None = None, prefix: str = ""
+) -> list[Any]:
+    """The figures of the cost reports over AI request rollup rows (meeting ``condition``),
+    labelled ``<prefix><name>``: requests, priced and unpriced requests, tokens, cost."""
+    aggregates = {f"{prefix}{name}": build for name, build in cost_aggregates(facts).items()}
     return labelled(true() if condition is None else condition, aggregates)
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, select
+from sqlalchemy import Connection, func, select
 
 from systemprompt_analytics.models.period import Period
 from systemprompt_analytics.reports.agents import agent_list
@@ -14,7 +14,6 @@ from systemprompt_analytics.reports.compare import (
     Comparison,
     MetricKind,
     aggregate_both_periods,
-    avg_of,
     count_distinct_of,
     count_of,
     ratio,
@@ -22,24 +21,30 @@ from systemprompt_analytics.reports.compare import (
 )
 from systemprompt_analytics.reports.definitions import (
     active_session,
-    billable_ai_request,
-    bot_session,
     completed_agent_task,
     finished_agent_task,
     human_session,
-    page_view,
     successful_tool_execution,
+)
+from systemprompt_analytics.reports.requests_filter import RequestFilter
+from systemprompt_analytics.reports.rollup_facts import (
+    ai_facts,
+    bot_row,
+    count_of_rows,
+    cuts,
+    human_row,
+    reader,
+    request_filter_on,
+    sessions_of,
 )
 from systemprompt_analytics.reports.tools import tool_list
 from systemprompt_analytics.reports.users import UserRanking, top_users, user_overview
+from systemprompt_analytics.storage.rollups import RollupReader
 from systemprompt_analytics.storage.schema import (
     agent_tasks,
-    ai_requests,
     conversation_messages,
     conversations,
-    request_events,
     sessions,
-    tool_executions,
 )
 
 MICRODOLLARS_PER_USD = 1_000_000
@@ -127,19 +132,32 @@ def _rate(
     )
 
 
-def session_section(conn: Connection, period: Period, now: datetime) -> tuple[Section, Section]:
+def session_section(
+    conn: Connection, period: Period, now: datetime, source: RollupReader | None = None
+) -> tuple[Section, Section]:
+    source = source or reader(conn, True)
+    boundaries = cuts(period, previous=True)
+    facts = source.facts("sessions", boundaries)
     cur, prev = aggregate_both_periods(
+        conn,
+        facts,
+        facts.c.bucket_at,
+        period,
+        {
+            "created": sessions_of(facts, human_row(facts)),
+            "bot_sessions": sessions_of(facts, bot_row(facts)),
+            "total": sessions_of(facts),
+        },
+    )
+    # Distinct visitors do not add up over buckets: counted from the sessions themselves.
+    visitors_cur, visitors_prev = aggregate_both_periods(
         conn,
         sessions,
         sessions.c.started_at,
         period,
-        {
-            "created": count_of(human_session()),
-            "bot_sessions": count_of(bot_session()),
-            "total": count_of(),
-            "visitors": count_distinct_of(sessions.c.visitor_hash, human_session()),
-        },
+        {"visitors": count_distinct_of(sessions.c.visitor_hash, human_session())},
     )
+    cur["visitors"], prev["visitors"] = visitors_cur["visitors"], visitors_prev["visitors"]
     active_now = conn.execute(
         select(func.count()).where(active_session(now), human_session())
     ).scalar_one()
@@ -149,12 +167,13 @@ def session_section(conn: Connection, period: Period, now: datetime) -> tuple[Se
         "bot_sessions": _compare(cur, prev, "bot_sessions"),
         "total": _compare(cur, prev, "total"),
     }
+    views = source.facts("page_views", boundaries)
     page_cur, page_prev = aggregate_both_periods(
         conn,
-        request_events.join(sessions, request_events.c.session_id == sessions.c.id),
-        request_events.c.occurred_at,
+        views,
+        views.c.bucket_at,
         period,
-        {"page_views": count_of(and_(page_view(), human_session()))},
+        {"page_views": sum_of(views.c.page_views, views.c.is_human)},
     )
     traffic: Section = {
         "visitors": _compare(cur, prev, "visitors"),
@@ -165,22 +184,33 @@ def session_section(conn: Connection, period: Period, now: datetime) -> tuple[Se
 
 
 def ai_sections(
-    conn: Connection, period: Period, include_synthetic: bool = False
+    conn: Connection,
+    period: Period,
+    include_synthetic: bool = False,
+    source: RollupReader | None = None,
 ) -> tuple[Section, Section]:
+    facts = ai_facts(
+        source or reader(conn, True), cuts(period, previous=True), RequestFilter(include_synthetic)
+    )
+    c = facts.c
     cur, prev = aggregate_both_periods(
         conn,
-        ai_requests,
-        ai_requests.c.requested_at,
+        facts,
+        c.bucket_at,
         period,
         {
-            "count": count_of(),
-            "tokens": sum_of(ai_requests.c.total_tokens),
-            "avg_latency_ms": avg_of(ai_requests.c.latency_ms),
-            "cost_microdollars": sum_of(ai_requests.c.cost_microdollars),
-            "unpriced": count_of(ai_requests.c.cost_microdollars.is_(None)),
+            "count": sum_of(c.requests),
+            "tokens": sum_of(c.total_tokens),
+            "latency_ms_sum": sum_of(c.latency_ms_sum),
+            "latency_ms_count": sum_of(c.latency_ms_count),
+            "cost_microdollars": sum_of(c.cost_microdollars),
+            "unpriced": sum_of(c.unpriced_requests),
         },
-        where=billable_ai_request(include_synthetic),
+        where=request_filter_on(RequestFilter(include_synthetic), c),
     )
+    for figures in (cur, prev):
+        counted = int(figures["latency_ms_count"])
+        figures["avg_latency_ms"] = int(figures["latency_ms_sum"]) / counted if counted else None
     requests: Section = {
         "count": _compare(cur, prev, "count"),
         "tokens": _compare(cur, prev, "tokens"),
@@ -196,13 +226,18 @@ def ai_sections(
     return requests, costs
 
 
-def tool_section(conn: Connection, period: Period) -> Section:
+def tool_section(conn: Connection, period: Period, source: RollupReader | None = None) -> Section:
+    facts = (source or reader(conn, True)).facts("tool_executions", cuts(period, previous=True))
+    c = facts.c
     cur, prev = aggregate_both_periods(
         conn,
-        tool_executions,
-        tool_executions.c.started_at,
+        facts,
+        c.bucket_at,
         period,
-        {"executions": count_of(), "succeeded": count_of(successful_tool_execution())},
+        {
+            "executions": count_of_rows(c.executions),
+            "succeeded": count_of_rows(c.executions, successful_tool_execution(c.status)),
+        },
     )
     return {
         "executions": _compare(cur, prev, "executions"),
@@ -246,27 +281,36 @@ def conversation_section(conn: Connection, period: Period) -> Section:
 
 
 def leaderboards(
-    conn: Connection, period: Period, include_synthetic: bool = False
+    conn: Connection, period: Period, include_synthetic: bool = False, *, use_rollups: bool = True
 ) -> dict[str, list[dict[str, Any]]]:
     """The period's top agents (by tasks), tools (by executions) and users (by AI cost)."""
+    size = LEADERBOARD_SIZE
     return {
-        "agents": agent_list(conn, period, LEADERBOARD_SIZE, include_synthetic).agents.rows,
-        "tools": tool_list(conn, period, LEADERBOARD_SIZE).tools.rows,
+        "agents": agent_list(
+            conn, period, size, include_synthetic, use_rollups=use_rollups
+        ).agents.rows,
+        "tools": tool_list(conn, period, size, use_rollups=use_rollups).tools.rows,
         "users": top_users(
-            conn, period, LEADERBOARD_SIZE, UserRanking.cost, include_synthetic
+            conn, period, size, UserRanking.cost, include_synthetic, use_rollups=use_rollups
         ).users.rows,
     }
 
 
 def overview(
-    conn: Connection, period: Period, now: datetime, include_synthetic: bool = False
+    conn: Connection,
+    period: Period,
+    now: datetime,
+    include_synthetic: bool = False,
+    *,
+    use_rollups: bool = True,
 ) -> OverviewReport:
     """Every overview figure for ``period`` and the previous period of equal length.
 
     Synthetic (evaluation) AI requests are left out unless ``include_synthetic``.
     """
-    sessions_section, traffic = session_section(conn, period, now)
-    requests, costs = ai_sections(conn, period, include_synthetic)
+    source = reader(conn, use_rollups)
+    sessions_section, traffic = session_section(conn, period, now, source)
+    requests, costs = ai_sections(conn, period, include_synthetic, source)
     return OverviewReport(
         period=period,
         generated_at=now,
@@ -275,11 +319,11 @@ def overview(
             "traffic": traffic,
             "requests": requests,
             "costs": costs,
-            "tools": tool_section(conn, period),
+            "tools": tool_section(conn, period, source),
             "agents": agent_section(conn, period),
             "conversations": conversation_section(conn, period),
             "users": user_overview(conn, period),
         },
-        leaderboards=leaderboards(conn, period, include_synthetic),
+        leaderboards=leaderboards(conn, period, include_synthetic, use_rollups=use_rollups),
         include_synthetic=include_synthetic,
     )

@@ -30,7 +30,7 @@ from systemprompt_analytics.reports.ai_figures import (
     request_aggregates,
     settle_rest_cost,
 )
-from systemprompt_analytics.reports.buckets import bucket_starts
+from systemprompt_analytics.reports.buckets import bucket_starts, floor_to_bucket
 from systemprompt_analytics.reports.compare import (
     Comparison,
     MetricKind,
@@ -39,8 +39,14 @@ from systemprompt_analytics.reports.compare import (
 )
 from systemprompt_analytics.reports.definitions import in_period
 from systemprompt_analytics.reports.requests_filter import RequestFilter
+from systemprompt_analytics.reports.rollup_facts import (
+    ai_facts,
+    cuts,
+    reader,
+    request_filter_on,
+    request_percentiles,
+)
 from systemprompt_analytics.storage.dialect import Granularity, bucket_start, time_bucket
-from systemprompt_analytics.storage.schema import ai_requests
 
 # section -> figure -> (field of finish_requests, kind of comparison)
 STAT_SECTIONS: dict[str, dict[str, tuple[str, MetricKind]]] = {
@@ -104,18 +110,29 @@ class RequestStats:
         return rows
 
 
-def request_stats(conn: Connection, period: Period, filters: RequestFilter) -> RequestStats:
+def request_stats(
+    conn: Connection, period: Period, filters: RequestFilter, *, use_rollups: bool = True
+) -> RequestStats:
     """Requests, error and cache-hit rates, tokens by kind and latency percentiles in the
     window and the previous one of equal length."""
+    source = reader(conn, use_rollups)
+    boundaries = cuts(period, previous=True)
+    facts = ai_facts(source, boundaries, filters)
     current, previous = aggregate_both_periods(
         conn,
-        ai_requests,
-        ai_requests.c.requested_at,
+        facts,
+        facts.c.bucket_at,
         period,
-        request_aggregates(conn.dialect.name),
-        where=filters.condition(),
+        request_aggregates(facts),
+        where=request_filter_on(filters, facts.c),
     )
-    return RequestStats(period, filters, finish_requests(current), finish_requests(previous))
+    quantiles = request_percentiles(source, boundaries, filters)
+    return RequestStats(
+        period,
+        filters,
+        finish_requests(current | quantiles.get(1, {})),
+        finish_requests(previous | quantiles.get(0, {})),
+    )
 
 
 # Figures that add up across groups, so rows + rest = total holds for each.
@@ -184,16 +201,28 @@ class ModelUsage:
 
 
 def model_usage(
-    conn: Connection, period: Period, filters: RequestFilter, limit: int = 20
+    conn: Connection,
+    period: Period,
+    filters: RequestFilter,
+    limit: int = 20,
+    *,
+    use_rollups: bool = True,
 ) -> ModelUsage:
     """Per provider and model, most requests first: requests, errors, tokens by kind, cache
     hits, latency percentiles and cost, with shares of the true totals."""
     check_limit(limit)
-    c = ai_requests.c
-    in_window = in_period(c.requested_at, period)
-    where = and_(in_window, filters.condition())
-    aggregates = labelled(in_window, request_aggregates(conn.dialect.name) | cost_aggregates())
-    total = _model_figures(conn.execute(select(*aggregates).where(where)).one()._mapping, None)
+    source = reader(conn, use_rollups)
+    boundaries = cuts(period)
+    facts = ai_facts(source, boundaries, filters)
+    c = facts.c
+    in_window = in_period(c.bucket_at, period)
+    where = and_(in_window, request_filter_on(filters, c))
+    aggregates = request_aggregates(facts) | cost_aggregates(facts)
+    columns = labelled(in_window, aggregates)
+    names = ["latency_p50", "latency_p95", "latency_p99"]
+    overall = request_percentiles(source, boundaries, filters, names=names)
+    raw_total = dict(conn.execute(select(*columns).where(where)).one()._mapping)
+    total = _model_figures(raw_total | overall.get(0, {}), None)
     total["models"] = int(
         conn.execute(
             select(func.count()).select_from(
@@ -201,16 +230,27 @@ def model_usage(
             )
         ).scalar_one()
     )
+    requests = aggregates["requests"](in_window)
     statement = (
-        select(c.provider, c.model, *aggregates)
+        select(c.provider, c.model, *columns)
         .where(where)
         .group_by(c.provider, c.model)
-        .order_by(func.count().desc(), c.provider, c.model)
+        .order_by(requests.desc(), c.provider, c.model)
         .limit(limit)
     )
+    found_rows = conn.execute(statement).all()
+    per_model = request_percentiles(
+        source,
+        boundaries,
+        filters,
+        names=names,
+        keys=("provider", "model"),
+        group=lambda run: run.key,
+    )
     rows = []
-    for found in conn.execute(statement):
-        figures = _model_figures(found._mapping, total)
+    for found in found_rows:
+        key = (found.provider, found.model)
+        figures = _model_figures(dict(found._mapping) | per_model.get(key, {}), total)
         rows.append({"provider": found.provider, "model": found.model} | figures)
     rest = remainder(total, rows, _ADDITIVE)
     rest["models"] = total["models"] - len(rows)
@@ -250,22 +290,40 @@ class RequestTrends:
 
 
 def request_trends(
-    conn: Connection, period: Period, filters: RequestFilter, granularity: Granularity
+    conn: Connection,
+    period: Period,
+    filters: RequestFilter,
+    granularity: Granularity,
+    *,
+    use_rollups: bool = True,
 ) -> RequestTrends:
     """Per bucket (UTC, zero-filled): requests, errors, tokens by kind, latency. A bucket
     without requests has counts of 0 and no latency or rates (None), not 0 ms."""
-    c = ai_requests.c
-    in_window = in_period(c.requested_at, period)
-    aggregates = request_aggregates(conn.dialect.name)
-    bucket = time_bucket(conn.dialect.name, c.requested_at, granularity).label("bucket")
+    source = reader(conn, use_rollups)
+    boundaries = cuts(period)
+    days = granularity != "hour"
+    facts = ai_facts(source, boundaries, filters, days=days)
+    c = facts.c
+    in_window = in_period(c.bucket_at, period)
+    aggregates = request_aggregates(facts)
+    bucket = time_bucket(conn.dialect.name, c.bucket_at, granularity).label("bucket")
     statement = (
         select(bucket, *labelled(in_window, aggregates))
-        .where(in_window, filters.condition())
+        .where(in_window, request_filter_on(filters, c))
         .group_by(bucket)
     )
-    found = {
-        bucket_start(row.bucket): finish_requests(row._mapping) for row in conn.execute(statement)
-    }
+    quantiles = request_percentiles(
+        source,
+        boundaries,
+        filters,
+        names=("latency_p50", "latency_p95"),
+        group=lambda run: floor_to_bucket(run.bucket_at, granularity),
+        days=days,
+    )
+    found = {}
+    for row in conn.execute(statement):
+        start = bucket_start(row.bucket)
+        found[start] = finish_requests(dict(row._mapping) | quantiles.get(start, {}))
     empty = finish_requests(dict.fromkeys(aggregates))
     series = []
     for start in bucket_starts(period, granularity):

@@ -15,6 +15,7 @@ from systemprompt_analytics.reports.definitions import (
     priced_ai_request,
 )
 from systemprompt_analytics.reports.requests_filter import RequestFilter
+from systemprompt_analytics.reports.rollup_facts import ai_facts, cuts, reader, request_filter_on
 from systemprompt_analytics.storage.schema import ai_requests
 
 LIST_COLUMNS = (
@@ -66,7 +67,12 @@ class RequestList:
 
 
 def request_list(
-    conn: Connection, period: Period, filters: RequestFilter, limit: int = 50
+    conn: Connection,
+    period: Period,
+    filters: RequestFilter,
+    limit: int = 50,
+    *,
+    use_rollups: bool = True,
 ) -> RequestList:
     """The newest ``limit`` requests of the window that match ``filters``. ``priced`` is
     false for a request without a known cost, whose ``cost_microdollars`` is then null."""
@@ -91,5 +97,11 @@ def request_list(
         for flag in ("priced", "cache_hit", "is_streaming", "is_synthetic"):
             row[flag] = bool(row[flag])
         rows.append({name: row[name] for name in LIST_COLUMNS})
-    matching = conn.execute(select(func.count()).where(where)).scalar_one()
+    facts = ai_facts(reader(conn, use_rollups), cuts(period), filters)
+    counted = func.coalesce(func.sum(facts.c.requests), 0)
+    matching = conn.execute(
+        select(counted).where(
+            in_period(facts.c.bucket_at, period), request_filter_on(filters, facts.c)
+        )
+    ).scalar_one()
     return RequestList(period, filters, limit, int(matching), rows)

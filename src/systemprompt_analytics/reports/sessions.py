@@ -6,27 +6,32 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, distinct, func, select
+from sqlalchemy import Connection, and_, distinct, func, select, true
 
 from systemprompt_analytics.models.period import Period
 from systemprompt_analytics.reports.buckets import zero_filled
 from systemprompt_analytics.reports.compare import (
     Comparison,
     aggregate_both_periods,
-    avg_of,
     count_distinct_of,
-    count_of,
     ratio,
+    sum_of,
 )
 from systemprompt_analytics.reports.definitions import (
     SESSION_DURATION_CAP,
     active_session,
     bot_session,
-    capped_duration_seconds,
     human_session,
     in_period,
 )
-from systemprompt_analytics.storage.dialect import Granularity, time_bucket
+from systemprompt_analytics.reports.rollup_facts import (
+    bot_row,
+    cuts,
+    human_row,
+    reader,
+    sessions_of,
+)
+from systemprompt_analytics.storage.dialect import Granularity, bucket_start, time_bucket
 from systemprompt_analytics.storage.schema import sessions
 
 DURATION_CAP = SESSION_DURATION_CAP
@@ -47,43 +52,56 @@ class SessionStats:
         }
 
 
-def session_stats(conn: Connection, period: Period, now: datetime) -> SessionStats:
+def session_stats(
+    conn: Connection, period: Period, now: datetime, *, use_rollups: bool = True
+) -> SessionStats:
     c = sessions.c
     human = human_session()
-    duration = capped_duration_seconds(conn.dialect.name)
-
+    facts = reader(conn, use_rollups).facts("sessions", cuts(period, previous=True))
+    rows = facts.c
+    humans = human_row(facts)
     current, previous = aggregate_both_periods(
+        conn,
+        facts,
+        rows.bucket_at,
+        period,
+        {
+            "created": sessions_of(facts, humans),
+            "duration_seconds_sum": sum_of(rows.duration_seconds_sum, humans),
+            "request_count": sum_of(rows.request_count, humans),
+            "converted": sessions_of(facts, and_(humans, rows.is_converted)),
+            "bot_sessions": sessions_of(facts, bot_row(facts)),
+        },
+    )
+    # Distinct visitors do not add up over buckets: counted from the sessions themselves.
+    current_visitors, previous_visitors = aggregate_both_periods(
         conn,
         sessions,
         c.started_at,
         period,
-        {
-            "created": count_of(human),
-            "visitors": count_distinct_of(c.visitor_hash, human),
-            "avg_duration_seconds": avg_of(duration, human),
-            "avg_requests": avg_of(c.request_count, human),
-            "converted": count_of(and_(human, c.converted_at.is_not(None))),
-            "bot_sessions": count_of(bot_session()),
-        },
+        {"visitors": count_distinct_of(c.visitor_hash, human)},
     )
     active_now = conn.execute(
         select(func.count()).select_from(sessions).where(active_session(now), human)
     ).scalar_one()
 
     def mean(name: str) -> Comparison:
-        def clean(value: Any) -> float | None:
-            return None if value is None else round(float(value), 2)
+        def average(figures: dict[str, Any]) -> float | None:
+            created = int(figures["created"])
+            return round(float(figures[name]) / created, 2) if created else None
 
-        return Comparison(clean(current[name]), clean(previous[name]), "mean")
+        return Comparison(average(current), average(previous), "mean")
 
     return SessionStats(
         period,
         {
             "created": Comparison(int(current["created"]), int(previous["created"])),
             "active_now": int(active_now),
-            "unique_visitors": Comparison(int(current["visitors"]), int(previous["visitors"])),
-            "avg_duration_seconds": mean("avg_duration_seconds"),
-            "avg_requests_per_session": mean("avg_requests"),
+            "unique_visitors": Comparison(
+                int(current_visitors["visitors"]), int(previous_visitors["visitors"])
+            ),
+            "avg_duration_seconds": mean("duration_seconds_sum"),
+            "avg_requests_per_session": mean("request_count"),
             "conversion_rate": Comparison(
                 ratio(current["converted"], current["created"]),
                 ratio(previous["converted"], previous["created"]),
@@ -98,25 +116,36 @@ TREND_METRICS = ("sessions", "visitors", "bot_sessions", "converted")
 
 
 def session_trends(
-    conn: Connection, period: Period, granularity: Granularity
+    conn: Connection, period: Period, granularity: Granularity, *, use_rollups: bool = True
 ) -> list[dict[str, Any]]:
     """Per bucket (UTC, zero-filled): human sessions, visitors, bot sessions, conversions."""
     c = sessions.c
-    bucket = time_bucket(conn.dialect.name, c.started_at, granularity).label("bucket")
-    human = human_session()
-    statement = (
+    dialect = conn.dialect.name
+    facts = reader(conn, use_rollups).facts("sessions", cuts(period), days=granularity != "hour")
+    humans = human_row(facts)
+    bucket = time_bucket(dialect, facts.c.bucket_at, granularity).label("bucket")
+    counted = (
         select(
             bucket,
-            func.count().filter(human).label("sessions"),
-            func.count(distinct(c.visitor_hash)).filter(human).label("visitors"),
-            func.count().filter(bot_session()).label("bot_sessions"),
-            func.count().filter(and_(human, c.converted_at.is_not(None))).label("converted"),
+            sessions_of(facts, humans)(true()).label("sessions"),
+            sessions_of(facts, bot_row(facts))(true()).label("bot_sessions"),
+            sessions_of(facts, and_(humans, facts.c.is_converted))(true()).label("converted"),
         )
-        .where(in_period(c.started_at, period))
+        .where(in_period(facts.c.bucket_at, period))
         .group_by(bucket)
     )
-    rows = {row.bucket: dict(row._mapping) for row in conn.execute(statement)}
-    return zero_filled(period, granularity, rows, TREND_METRICS)
+    rows = {row.bucket: dict(row._mapping) for row in conn.execute(counted)}
+    # Distinct visitors do not add up over buckets: counted from the sessions themselves.
+    raw_bucket = time_bucket(dialect, c.started_at, granularity).label("bucket")
+    visitors = (
+        select(raw_bucket, func.count(distinct(c.visitor_hash)).label("visitors"))
+        .where(in_period(c.started_at, period), human_session())
+        .group_by(raw_bucket)
+    )
+    by_start = {bucket_start(key): value for key, value in rows.items()}
+    for row in conn.execute(visitors):
+        by_start.setdefault(bucket_start(row.bucket), {})["visitors"] = row.visitors
+    return zero_filled(period, granularity, by_start, TREND_METRICS)
 
 
 LIVE_COLUMNS = (

@@ -8,39 +8,42 @@ of executions that did not succeed.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, distinct, func, not_, select, true
+from sqlalchemy.sql import FromClause
 
 from systemprompt_analytics.errors import InvalidInputError
 from systemprompt_analytics.models.period import Period
 from systemprompt_analytics.reports.ai_figures import remainder, rounded
-from systemprompt_analytics.reports.buckets import zero_filled
+from systemprompt_analytics.reports.buckets import floor_to_bucket, zero_filled
 from systemprompt_analytics.reports.compare import (
     Comparison,
     MetricKind,
     aggregate_both_periods,
-    avg_of,
     count_distinct_of,
-    count_of,
     ratio,
+    sum_of,
 )
 from systemprompt_analytics.reports.definitions import in_period, successful_tool_execution
 from systemprompt_analytics.reports.figures import (
     comparison_rows,
     figure,
     listed_rows,
-    percentile_of,
 )
 from systemprompt_analytics.reports.ranking import RankedRows, error_label, top_groups
+from systemprompt_analytics.reports.rollup_facts import count_of_rows, cuts, percentiles, reader
 from systemprompt_analytics.reports.trend_series import TrendSeries
 from systemprompt_analytics.storage.dialect import (
     Granularity,
     bucket_start,
-    percentile,
     time_bucket,
 )
+from systemprompt_analytics.storage.rollups import RollupReader, ValueRun
+from systemprompt_analytics.storage.rollups.source import Columns
 from systemprompt_analytics.storage.schema import tool_executions
 
 TOOL_STATUSES = ("success", "failed", "timeout")
@@ -80,30 +83,79 @@ def tool_window(period: Period, tool: str | None = None) -> ColumnElement[bool]:
     return and_(in_period(c.started_at, period), true() if tool is None else c.tool_name == tool)
 
 
-def _status_is(status: str) -> ColumnElement[bool]:
-    return tool_executions.c.status == status
+def _facts_window(facts: FromClause, period: Period, tool: str | None) -> ColumnElement[bool]:
+    """Rows of the tool rollup ``facts`` in the window (of one tool, if given)."""
+    c = facts.c
+    return and_(in_period(c.bucket_at, period), true() if tool is None else c.tool_name == tool)
 
 
-def _tool_columns(dialect_name: str) -> list[ColumnElement[Any]]:
-    duration = tool_executions.c.duration_ms
+def _status_is(facts: FromClause, status: str) -> ColumnElement[bool]:
+    return facts.c.status == status
+
+
+def _executions(facts: FromClause, condition: ColumnElement[bool] | None = None) -> Any:
+    return count_of_rows(facts.c.executions, condition)(true())
+
+
+def _tool_columns(facts: FromClause) -> list[ColumnElement[Any]]:
+    """Executions by outcome and the parts of the average duration, over tool rollup rows."""
+    c = facts.c
     return [
-        func.count().label("executions"),
-        func.count().filter(successful_tool_execution()).label("succeeded"),
-        func.count().filter(_status_is("failed")).label("failed"),
-        func.count().filter(_status_is("timeout")).label("timeouts"),
-        func.avg(duration).label("avg_duration_ms"),
-        percentile(dialect_name, duration, 0.95).label("p95_duration_ms"),
+        _executions(facts).label("executions"),
+        _executions(facts, successful_tool_execution(c.status)).label("succeeded"),
+        _executions(facts, _status_is(facts, "failed")).label("failed"),
+        _executions(facts, _status_is(facts, "timeout")).label("timeouts"),
+        func.coalesce(func.sum(c.duration_ms_sum), 0).label("duration_ms_sum"),
+        func.coalesce(func.sum(c.duration_ms_count), 0).label("duration_ms_count"),
     ]
 
 
-def _derive(row: dict[str, Any], total_executions: int) -> dict[str, Any]:
+def _average(row: Mapping[str, Any]) -> float | None:
+    count = int(row["duration_ms_count"] or 0)
+    return int(row["duration_ms_sum"] or 0) / count if count else None
+
+
+_PARTS = frozenset(
+    {"executions", "succeeded", "failed", "timeouts", "duration_ms_sum", "duration_ms_count",
+     "p95_duration_ms"}
+)  # fmt: skip
+
+
+def _derive(row: Mapping[str, Any], total_executions: int) -> dict[str, Any]:
+    """A row's labels, then its figures: counts, average and p95 duration, success rate and
+    share of ``total_executions``."""
+    derived = {name: value for name, value in row.items() if name not in _PARTS}
     for name in ("executions", "succeeded", "failed", "timeouts"):
-        row[name] = int(row[name] or 0)
-    row["success_rate"] = ratio(row["succeeded"], row["executions"])
-    row["avg_duration_ms"] = rounded(row["avg_duration_ms"])
-    row["p95_duration_ms"] = rounded(row["p95_duration_ms"])
-    row["share_of_executions"] = ratio(row["executions"], total_executions)
-    return row
+        derived[name] = int(row[name] or 0)
+    derived["avg_duration_ms"] = rounded(_average(row))
+    derived["p95_duration_ms"] = rounded(row.get("p95_duration_ms"))
+    derived["success_rate"] = ratio(derived["succeeded"], derived["executions"])
+    derived["share_of_executions"] = ratio(derived["executions"], total_executions)
+    return derived
+
+
+def _p95(
+    source: RollupReader,
+    boundaries: list[datetime],
+    group: Callable[[ValueRun], Hashable],
+    tool: str | None = None,
+    days: bool = True,
+) -> dict[Hashable, float | None]:
+    """The 95th percentile of execution durations per ``group`` of value runs."""
+
+    def where(columns: Columns) -> ColumnElement[bool]:
+        return true() if tool is None else columns["tool_name"] == tool
+
+    runs = source.values(
+        "tool_durations",
+        "duration_ms_values",
+        boundaries,
+        keys=("tool_name", "server_name"),
+        where=where,
+        days=days,
+    )
+    found = percentiles(runs, {"p95": 0.95}, group)
+    return {key: figures["p95"] for key, figures in found.items()}
 
 
 @dataclass(frozen=True)
@@ -125,27 +177,34 @@ class ToolList:
         }
 
 
-def tool_list(conn: Connection, period: Period, limit: int = 20) -> ToolList:
+def tool_list(
+    conn: Connection, period: Period, limit: int = 20, *, use_rollups: bool = True
+) -> ToolList:
     """Tools by executions in the window; shares are of all executions (not of the rows)."""
-    c = tool_executions.c
-    dialect_name = conn.dialect.name
-    window = tool_window(period)
+    source = reader(conn, use_rollups)
+    boundaries = cuts(period)
+    facts = source.facts("tool_executions", boundaries)
+    c = facts.c
+    window = _facts_window(facts, period, None)
     server = func.coalesce(c.server_name, NO_SERVER).label("server")
-    totals = _derive(
-        dict(conn.execute(select(*_tool_columns(dialect_name)).where(window)).one()._mapping), 0
-    )
+    by_tool = _p95(source, boundaries, lambda run: (run.key[0], run.key[1] or NO_SERVER))
+    overall = _p95(source, boundaries, lambda run: None)
+    found = dict(conn.execute(select(*_tool_columns(facts)).where(window)).one()._mapping)
+    totals = _derive(found | {"p95_duration_ms": overall.get(None)}, 0)
     totals.pop("share_of_executions")
     keys = (c.tool_name.label("tool"), server)
     statement = (
-        select(*keys, *_tool_columns(dialect_name))
+        select(*keys, *_tool_columns(facts))
         .where(window)
         .group_by(*keys)
-        .order_by(func.count().desc(), c.tool_name, server)
+        .order_by(_executions(facts).desc(), c.tool_name, server)
         .limit(limit)
     )
     rows = []
-    for found in conn.execute(statement):
-        row = _derive(dict(found._mapping), totals["executions"])
+    for found_row in conn.execute(statement):
+        row = dict(found_row._mapping)
+        row["p95_duration_ms"] = by_tool.get((row["tool"], row["server"]))
+        row = _derive(row, totals["executions"])
         rows.append({name: row[name] for name in LIST_COLUMNS})
     groups = select(*keys).where(window).group_by(*keys).subquery()
     total_rows = int(conn.execute(select(func.count()).select_from(groups)).scalar_one())
@@ -212,59 +271,85 @@ def _require_tool(conn: Connection, name: str) -> None:
 
 def _usage_by(
     conn: Connection,
+    facts: FromClause,
     label: ColumnElement[Any],
     window: ColumnElement[bool],
     total: int,
     limit: int,
 ) -> RankedRows:
     """Executions grouped by ``label`` (agent or server), most first, with success rate."""
-    c = tool_executions.c
+    c = facts.c
     statement = (
         select(
             label,
-            func.count().label("executions"),
-            func.count().filter(successful_tool_execution()).label("succeeded"),
-            func.avg(c.duration_ms).label("avg_duration_ms"),
+            _executions(facts).label("executions"),
+            _executions(facts, successful_tool_execution(c.status)).label("succeeded"),
+            func.coalesce(func.sum(c.duration_ms_sum), 0).label("duration_ms_sum"),
+            func.coalesce(func.sum(c.duration_ms_count), 0).label("duration_ms_count"),
         )
         .where(window)
         .group_by(label)
-        .order_by(func.count().desc(), label)
+        .order_by(_executions(facts).desc(), label)
         .limit(limit)
     )
     rows = []
     for found in conn.execute(statement):
         row = dict(found._mapping)
+        row["executions"], row["succeeded"] = int(row["executions"]), int(row["succeeded"])
         row["share_of_all"] = ratio(row["executions"], total)
         row["success_rate"] = ratio(row["succeeded"], row["executions"])
-        row["avg_duration_ms"] = rounded(row["avg_duration_ms"])
+        row["avg_duration_ms"] = rounded(_average(row))
         rows.append({label.name: row[label.name], **{name: row[name] for name in USAGE_COLUMNS}})
     groups = conn.execute(select(func.count(distinct(label))).where(window)).scalar_one()
     return RankedRows(rows, int(groups))
 
 
+STAT_FIGURES = (
+    "tools",
+    "executions",
+    "succeeded",
+    "failed",
+    "timeouts",
+    "avg_duration_ms",
+    "p95_duration_ms",
+)
+
+
 def tool_stats(
-    conn: Connection, period: Period, limit: int = 10, tool: str | None = None
+    conn: Connection,
+    period: Period,
+    limit: int = 10,
+    tool: str | None = None,
+    *,
+    use_rollups: bool = True,
 ) -> ToolStats:
     """Tool figures against the previous period; status breakdown, top errors (``limit``
     messages, the rest summed), usage by agent and by server (``limit`` rows each)."""
-    c = tool_executions.c
+    source = reader(conn, use_rollups)
+    boundaries = cuts(period, previous=True)
+    facts = source.facts("tool_executions", boundaries)
+    c = facts.c
     condition = true() if tool is None else c.tool_name == tool
     aggregates = {
         "tools": count_distinct_of(c.tool_name, true()),
-        "executions": count_of(),
-        "succeeded": count_of(successful_tool_execution()),
-        "failed": count_of(_status_is("failed")),
-        "timeouts": count_of(_status_is("timeout")),
-        "avg_duration_ms": avg_of(c.duration_ms),
-        "p95_duration_ms": percentile_of(conn.dialect.name, c.duration_ms, 0.95),
+        "executions": count_of_rows(c.executions),
+        "succeeded": count_of_rows(c.executions, successful_tool_execution(c.status)),
+        "failed": count_of_rows(c.executions, _status_is(facts, "failed")),
+        "timeouts": count_of_rows(c.executions, _status_is(facts, "timeout")),
+        "duration_ms_sum": sum_of(c.duration_ms_sum),
+        "duration_ms_count": sum_of(c.duration_ms_count),
     }
-    if tool is not None:
-        del aggregates["tools"]
     cur, prev = aggregate_both_periods(
-        conn, tool_executions, c.started_at, period, aggregates, where=condition
+        conn, facts, c.bucket_at, period, aggregates, where=condition
     )
+    p95 = _p95(source, boundaries, lambda run: run.interval, tool)
+    for index, figures_of in enumerate((prev, cur)):
+        figures_of["avg_duration_ms"] = _average(figures_of)
+        figures_of["p95_duration_ms"] = p95.get(index)
     figures: dict[str, Comparison] = {}
-    for name in aggregates:
+    for name in STAT_FIGURES:
+        if name == "tools" and tool is not None:
+            continue
         kind: MetricKind = "mean" if name.endswith("_duration_ms") else "count"
         figures[name] = figure(cur, prev, name, kind)
         if name == "timeouts":
@@ -273,29 +358,36 @@ def tool_stats(
                 ratio(prev["succeeded"], prev["executions"]),
                 "rate",
             )
-    window = tool_window(period, tool)
+    window = _facts_window(facts, period, tool)
     executions = int(cur["executions"])
     failures = executions - int(cur["succeeded"])
+    raw = tool_executions.c
     return ToolStats(
         period=period,
         tool=tool,
         figures=figures,
-        status_breakdown=_status_breakdown(conn, window, executions),
+        status_breakdown=_status_breakdown(conn, facts, window, executions),
         top_errors=top_groups(
             conn,
             tool_executions,
-            error_label(c.error_message),
-            and_(window, not_(successful_tool_execution())),
+            error_label(raw.error_message),
+            and_(tool_window(period, tool), not_(successful_tool_execution())),
             failures,
             limit,
             "executions",
             OTHER_ERRORS,
         ),
         by_agent=_usage_by(
-            conn, func.coalesce(c.agent_name, NO_AGENT).label("agent"), window, executions, limit
+            conn,
+            facts,
+            func.coalesce(c.agent_name, NO_AGENT).label("agent"),
+            window,
+            executions,
+            limit,
         ),
         by_server=_usage_by(
             conn,
+            facts,
             func.coalesce(c.server_name, NO_SERVER).label("server"),
             window,
             executions,
@@ -305,11 +397,11 @@ def tool_stats(
 
 
 def _status_breakdown(
-    conn: Connection, window: ColumnElement[bool], executions: int
+    conn: Connection, facts: FromClause, window: ColumnElement[bool], executions: int
 ) -> list[dict[str, Any]]:
     """success, failed and timeout (zeros included): the counts add up to ``executions``."""
-    status = tool_executions.c.status
-    grouped = conn.execute(select(status, func.count()).where(window).group_by(status))
+    status = facts.c.status
+    grouped = conn.execute(select(status, _executions(facts)).where(window).group_by(status))
     counts: dict[str, int] = {name: int(count) for name, count in grouped}
     return [
         {
@@ -321,28 +413,50 @@ def _status_breakdown(
     ]
 
 
-def tool_show(conn: Connection, period: Period, name: str, limit: int = 10) -> ToolStats:
+def tool_show(
+    conn: Connection, period: Period, name: str, limit: int = 10, *, use_rollups: bool = True
+) -> ToolStats:
     """One tool's stats; InvalidInputError (naming ``NAME``) for a tool never seen."""
     _require_tool(conn, name)
-    return tool_stats(conn, period, limit, tool=name)
+    return tool_stats(conn, period, limit, tool=name, use_rollups=use_rollups)
 
 
 def tool_trends(
-    conn: Connection, period: Period, granularity: Granularity, tool: str | None = None
+    conn: Connection,
+    period: Period,
+    granularity: Granularity,
+    tool: str | None = None,
+    *,
+    use_rollups: bool = True,
 ) -> TrendSeries:
     """Per bucket (UTC, zero-filled): executions by outcome, success rate and latency (None
     for a bucket without executions)."""
     if tool is not None:
         _require_tool(conn, tool)
-    c = tool_executions.c
-    dialect_name = conn.dialect.name
-    bucket = time_bucket(dialect_name, c.started_at, granularity).label("bucket")
+    source = reader(conn, use_rollups)
+    boundaries = cuts(period)
+    days = granularity != "hour"
+    facts = source.facts("tool_executions", boundaries, days=days)
+    bucket = time_bucket(conn.dialect.name, facts.c.bucket_at, granularity).label("bucket")
     statement = (
-        select(bucket, *_tool_columns(dialect_name))
-        .where(tool_window(period, tool))
+        select(bucket, *_tool_columns(facts))
+        .where(_facts_window(facts, period, tool))
         .group_by(bucket)
     )
-    rows = {bucket_start(row.bucket): dict(row._mapping) for row in conn.execute(statement)}
+    p95 = _p95(
+        source,
+        boundaries,
+        lambda run: floor_to_bucket(run.bucket_at, granularity),
+        tool,
+        days=days,
+    )
+    rows = {}
+    for row in conn.execute(statement):
+        start = bucket_start(row.bucket)
+        found = dict(row._mapping)
+        found["avg_duration_ms"] = _average(found)
+        found["p95_duration_ms"] = p95.get(start)
+        rows[start] = found
     series = zero_filled(period, granularity, rows, TREND_METRICS)
     for point in series:
         point["success_rate"] = ratio(point["succeeded"], point["executions"])

@@ -19,13 +19,13 @@ from systemprompt_analytics.reports.compare import ratio
 from systemprompt_analytics.reports.definitions import (
     bot_session,
     bounce_session,
+    capped_duration_seconds,
     content_path,
     human_session,
     in_period,
     page_view_session,
 )
 from systemprompt_analytics.reports.filters import SessionFilter
-from systemprompt_analytics.reports.sessions import capped_duration_seconds
 from systemprompt_analytics.storage.repositories.content import add_registry_fields
 from systemprompt_analytics.storage.schema import sessions
 

@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, distinct, func, select
+from sqlalchemy.sql import FromClause
 
 from systemprompt_analytics.models.period import Period
 from systemprompt_analytics.reports.ai_figures import remainder, usd
@@ -22,14 +23,15 @@ from systemprompt_analytics.reports.compare import Comparison, ratio
 from systemprompt_analytics.reports.definitions import (
     LONGEST_SESSION,
     active_user_session,
-    billable_ai_request,
     human_session,
     in_period,
     registered_user,
 )
 from systemprompt_analytics.reports.figures import ai_cost_columns, ai_cost_figures
 from systemprompt_analytics.reports.ranking import RankedRows
-from systemprompt_analytics.storage.schema import agent_tasks, ai_requests, sessions, users
+from systemprompt_analytics.reports.requests_filter import RequestFilter
+from systemprompt_analytics.reports.rollup_facts import ai_facts, cuts, reader, request_filter_on
+from systemprompt_analytics.storage.schema import agent_tasks, sessions, users
 
 # The windows of ``users stats``, each ending at the report's end: (name, length).
 USER_WINDOWS: tuple[tuple[str, timedelta], ...] = (
@@ -199,14 +201,16 @@ class TopUsers:
         }
 
 
-def _request_totals(conn: Connection, window: ColumnElement[bool]) -> dict[str, Any]:
+def _request_totals(
+    conn: Connection, facts: FromClause, window: ColumnElement[bool]
+) -> dict[str, Any]:
     """Every billable request of the window (also those of no user): the true total."""
-    a = ai_requests.c
+    a = facts.c
     row = (
         conn.execute(
             select(
-                *ai_cost_columns(),
-                *ai_cost_columns(a.user_id.is_(None), "unattributed_"),
+                *ai_cost_columns(facts),
+                *ai_cost_columns(facts, a.user_id.is_(None), "unattributed_"),
                 func.count(distinct(a.user_id)).label("users"),
             ).where(window)
         )
@@ -240,60 +244,59 @@ def _ranking(columns: Any, by: UserRanking) -> tuple[Any, Any]:
     return (requests, cost) if by is UserRanking.requests else (cost, requests)
 
 
+def _counts_of(
+    conn: Connection, user_id: Any, shown: list[str], where: ColumnElement[bool]
+) -> dict[str, int]:
+    """Rows per user (of ``user_id``'s table meeting ``where``) for the users ``shown``."""
+    if not shown:
+        return {}
+    statement = select(user_id, func.count()).where(where, user_id.in_(shown)).group_by(user_id)
+    return {str(user): int(count) for user, count in conn.execute(statement)}
+
+
 def top_users(
     conn: Connection,
     period: Period,
     limit: int = 20,
     by: UserRanking = UserRanking.requests,
     include_synthetic: bool = False,
+    *,
+    use_rollups: bool = True,
 ) -> TopUsers:
     """Users with AI requests in the window, most requests (or cost) first, with their tokens,
     tasks started and human sessions started in the window. Shares are of every billable
     request and its cost in the window, including requests that belong to no user."""
-    a, t, s, u = ai_requests.c, agent_tasks.c, sessions.c, users.c
-    window = and_(in_period(a.requested_at, period), billable_ai_request(include_synthetic))
+    t, s, u = agent_tasks.c, sessions.c, users.c
+    billable = RequestFilter(include_synthetic)
+    facts = ai_facts(reader(conn, use_rollups), cuts(period), billable, by_user=True)
+    a = facts.c
+    window = and_(in_period(a.bucket_at, period), request_filter_on(billable, a))
     per_user = (
-        select(a.user_id, *ai_cost_columns())
+        select(a.user_id, *ai_cost_columns(facts))
         .where(window, a.user_id.is_not(None))
         .group_by(a.user_id)
         .subquery("per_user")
     )
-    tasks = (
-        select(t.user_id, func.count().label("tasks"))
-        .where(in_period(t.started_at, period), t.user_id.is_not(None))
-        .group_by(t.user_id)
-        .subquery("user_tasks")
-    )
-    visits = (
-        select(s.user_id, func.count().label("sessions"))
-        .where(in_period(s.started_at, period), human_session(), s.user_id.is_not(None))
-        .group_by(s.user_id)
-        .subquery("user_sessions")
-    )
     p = per_user.c
-    # Rank first, then join the other figures to the few users shown.
     ranked = select(per_user).order_by(*_ranking(p, by), p.user_id).limit(limit).subquery("ranked")
     r = ranked.c
     statement = (
-        select(
-            *ranked.c,
-            u.display_name,
-            u.is_anonymous,
-            func.coalesce(tasks.c.tasks, 0).label("tasks"),
-            func.coalesce(visits.c.sessions, 0).label("sessions"),
-        )
-        .select_from(
-            ranked.outerjoin(users, u.id == r.user_id)
-            .outerjoin(tasks, tasks.c.user_id == r.user_id)
-            .outerjoin(visits, visits.c.user_id == r.user_id)
-        )
+        select(*ranked.c, u.display_name, u.is_anonymous)
+        .select_from(ranked.outerjoin(users, u.id == r.user_id))
         .order_by(*_ranking(r, by), r.user_id)
     )
-    totals = _request_totals(conn, window)
+    found_rows = conn.execute(statement).all()
+    # Tasks and human sessions of the few users shown only, each counted on its own.
+    shown = [row.user_id for row in found_rows]
+    tasks = _counts_of(conn, t.user_id, shown, in_period(t.started_at, period))
+    visits = _counts_of(
+        conn, s.user_id, shown, and_(in_period(s.started_at, period), human_session())
+    )
+    totals = _request_totals(conn, facts, window)
     rows = []
-    for found in conn.execute(statement):
+    for found in found_rows:
         row = dict(found._mapping) | ai_cost_figures(found._mapping)
-        row["tasks"], row["sessions"] = int(row["tasks"]), int(row["sessions"])
+        row["tasks"], row["sessions"] = tasks.get(found.user_id, 0), visits.get(found.user_id, 0)
         row["is_anonymous"] = None if row["is_anonymous"] is None else bool(row["is_anonymous"])
         row["share_of_requests"] = ratio(row["ai_requests"], totals["ai_requests"])
         row["share_of_cost"] = ratio(row["cost_microdollars"], totals["cost_microdollars"])

@@ -9,6 +9,8 @@ integer microdollars (1 USD = 1,000,000), ids of host-reported facts are the hos
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -474,6 +476,13 @@ tool_executions = Table(
     Index("ix_tool_executions_started_at", "started_at"),
     Index("ix_tool_executions_tool_started_at", "tool_name", "started_at"),
     Index("ix_tool_executions_task_id", "task_id"),
+    # The few executions that did not succeed: their error messages are read raw (top errors).
+    Index(
+        "ix_tool_executions_unsuccessful_started_at",
+        "started_at",
+        postgresql_where=text("status <> 'success'"),
+        sqlite_where=text("status <> 'success'"),
+    ),
     # Hosts may report a fact again (retries): appends skip ids already stored (storage/bulk.py).
     info={"append_once_by": "id"},
 )
@@ -575,7 +584,7 @@ content_items = Table(
 ROLLUP_TIERS = ("hourly", "daily")
 
 
-def _rollup_tables(name: str, columns: tuple[tuple[str, object, bool], ...]) -> tuple[Table, ...]:
+def _rollup_tables(name: str, columns: tuple[tuple[str, Any, bool], ...]) -> tuple[Table, ...]:
     """The hourly and daily tables of one rollup: ``bucket_at`` (the start of the UTC hour or
     day), then ``columns`` as (name, type, nullable); non-nullable counters default to 0."""
 
@@ -586,7 +595,7 @@ def _rollup_tables(name: str, columns: tuple[tuple[str, object, bool], ...]) -> 
             metadata,
             Column("bucket_at", UTCDateTime, nullable=False),
             *(
-                Column(column, kind, nullable=nullable)  # type: ignore[call-overload]
+                Column(column, kind, nullable=nullable)
                 if nullable or kind is not BigInteger
                 else _counter(column)
                 for column, kind, nullable in columns
@@ -597,13 +606,14 @@ def _rollup_tables(name: str, columns: tuple[tuple[str, object, bool], ...]) -> 
     return tuple(build(tier) for tier in ROLLUP_TIERS)
 
 
-def _counters(*names: str) -> tuple[tuple[str, object, bool], ...]:
+def _counters(*names: str) -> tuple[tuple[str, Any, bool], ...]:
     return tuple((name, BigInteger, False) for name in names)
 
 
 _TOKEN_COUNTERS = tuple(
-    f"{kind}_tokens" for kind in ("input", "output", "cache_read", "cache_write", "reasoning")
-) + ("total_tokens",)
+    f"{kind}_tokens"
+    for kind in ("input", "output", "cache_read", "cache_write", "reasoning", "total")
+)
 
 rollup_ai_requests_hourly, rollup_ai_requests_daily = _rollup_tables(
     "ai_requests",

@@ -463,6 +463,13 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_tool_executions_tool_started_at", ["tool_name", "started_at"], unique=False
         )
+        batch_op.create_index(
+            "ix_tool_executions_unsuccessful_started_at",
+            ["started_at"],
+            unique=False,
+            postgresql_where=sa.text("status <> 'success'"),
+            sqlite_where=sa.text("status <> 'success'"),
+        )
 
     op.create_table(
         "users",
@@ -1283,6 +1290,11 @@ def downgrade() -> None:
 
     op.drop_table("users")
     with op.batch_alter_table("tool_executions", schema=None) as batch_op:
+        batch_op.drop_index(
+            "ix_tool_executions_unsuccessful_started_at",
+            postgresql_where=sa.text("status <> 'success'"),
+            sqlite_where=sa.text("status <> 'success'"),
+        )
         batch_op.drop_index("ix_tool_executions_tool_started_at")
         batch_op.drop_index("ix_tool_executions_task_id")
         batch_op.drop_index("ix_tool_executions_started_at")

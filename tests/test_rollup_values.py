@@ -1,0 +1,69 @@
+"""Exact percentiles from sorted value lists: the same numbers as ``percentile_cont`` over the
+raw values, however the values are split into buckets (pure)."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from systemprompt_analytics.storage.engine import percentile_cont
+from systemprompt_analytics.storage.rollups.values import (
+    INT32_MAX,
+    INT32_MIN,
+    SortedRuns,
+    merge,
+    pack,
+    unpack,
+)
+
+values = st.lists(st.integers(min_value=INT32_MIN, max_value=INT32_MAX), max_size=60)
+fractions = st.sampled_from([0.0, 0.01, 0.25, 0.5, 0.95, 0.99, 1.0]) | st.floats(0.0, 1.0)
+
+
+@given(values)
+def test_pack_keeps_every_value_sorted(found: list[int]) -> None:
+    assert list(unpack(pack(found))) == sorted(found)
+
+
+def test_unpack_of_nothing_is_empty() -> None:
+    assert list(unpack(None)) == [] and list(unpack(b"")) == []
+
+
+@given(st.lists(values, max_size=6))
+def test_merge_is_the_sorted_union(parts: list[list[int]]) -> None:
+    merged = merge([pack(part) for part in parts] + [None])
+    assert list(unpack(merged)) == sorted(value for part in parts for value in part)
+
+
+@given(st.lists(values, max_size=8), fractions)
+def test_percentile_equals_percentile_cont_over_the_raw_values(
+    parts: list[list[int]], fraction: float
+) -> None:
+    runs = SortedRuns(sorted(part) for part in parts)
+    raw = [value for part in parts for value in part]
+    assert runs.count == len(raw)
+    assert runs.percentile(fraction) == percentile_cont([float(v) for v in raw], fraction)
+
+
+@given(st.lists(values.filter(bool), min_size=1, max_size=5), st.data())
+def test_nth_is_the_merged_order(parts: list[list[int]], data: st.DataObject) -> None:
+    runs = SortedRuns(sorted(part) for part in parts)
+    ordered = sorted(value for part in parts for value in part)
+    index = data.draw(st.integers(0, len(ordered) - 1))
+    assert runs.nth(index) == ordered[index]
+
+
+def test_known_values() -> None:
+    runs = SortedRuns([[1, 5], [2, 3, 4], []])
+    assert runs.percentile(0.5) == 3.0
+    assert runs.percentile(0.95) == pytest.approx(4.8)
+    assert runs.percentile(0.0) == 1.0 and runs.percentile(1.0) == 5.0
+    assert SortedRuns().percentile(0.5) is None
+
+
+def test_bad_arguments_are_refused() -> None:
+    with pytest.raises(ValueError, match="fraction"):
+        SortedRuns([[1]]).percentile(1.5)
+    with pytest.raises(IndexError):
+        SortedRuns([[1]]).nth(1)
