@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from systemprompt_analytics.ingest.recent_ids import RecentIds
 from systemprompt_analytics.ingest.request_kind import request_kind
 from systemprompt_analytics.storage.schema import SESSION_COUNTERS, client_events, engagement_events
 from systemprompt_analytics.web.collector.contract import (
@@ -27,7 +28,6 @@ from systemprompt_analytics.web.collector.cors import CorsPolicy
 from systemprompt_analytics.web.collector.decode import decode_json, media_type_error
 from systemprompt_analytics.web.collector.json_schema import event_schema, render
 from systemprompt_analytics.web.collector.normalise import event_time, page_path, referrer_url
-from systemprompt_analytics.web.collector.recent import RecentIds
 from systemprompt_analytics.web.collector.rows import event_activity, event_row, is_conversion
 from systemprompt_analytics.web.collector.static import StaticFile
 from systemprompt_analytics.web.collector.validate import (
@@ -526,9 +526,11 @@ def test_etags(if_none_match: str | None, current: bool) -> None:
 
 def test_recent_ids_forget_the_oldest_beyond_capacity() -> None:
     recent = RecentIds(capacity=2)
-    for event_id in ("a", "b", "c"):
-        recent.add(event_id)
-    assert "a" not in recent and "b" in recent and "c" in recent
+    assert [recent.claim(event_id) for event_id in ("a", "b", "c")] == [True, True, True]
+    assert not recent.claim("b") and not recent.claim("c")
+    assert recent.claim("a")  # forgotten beyond capacity: counts again
+    recent.release("a")
+    assert recent.claim("a")
 
 
 # -- the JSON Schema -------------------------------------------------------------------------------

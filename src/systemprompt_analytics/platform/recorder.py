@@ -17,6 +17,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 from systemprompt_analytics.errors import StorageError
+from systemprompt_analytics.ingest.recent_ids import RecentIds
 from systemprompt_analytics.ingest.writer import BatchWriter
 from systemprompt_analytics.platform.costing import (
     StoredCost,
@@ -24,7 +25,6 @@ from systemprompt_analytics.platform.costing import (
     explicit_cost,
     model_ref,
 )
-from systemprompt_analytics.platform.recent import RecentIds
 from systemprompt_analytics.platform.records import (
     AgentTask,
     AIRequest,

@@ -15,13 +15,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.requests import ClientDisconnect
 
+from systemprompt_analytics.ingest.recent_ids import RecentIds
 from systemprompt_analytics.service import Analytics
 from systemprompt_analytics.web.asgi import CLIENT_CLOSED_REQUEST
 from systemprompt_analytics.web.collector.contract import MAX_BODY_BYTES
 from systemprompt_analytics.web.collector.cors import CorsPolicy
 from systemprompt_analytics.web.collector.decode import decode_json, media_type_error
 from systemprompt_analytics.web.collector.json_schema import openapi_request_body
-from systemprompt_analytics.web.collector.recent import RecentIds
 from systemprompt_analytics.web.collector.session import Attribution, attribute, store_events
 from systemprompt_analytics.web.collector.static import (
     CACHE_CONTROL,

@@ -14,9 +14,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from systemprompt_analytics.ingest.pipeline import RequestContext
+from systemprompt_analytics.ingest.recent_ids import RecentIds
 from systemprompt_analytics.service import Analytics
 from systemprompt_analytics.web.asgi import STATE_CONTEXT_KEY
-from systemprompt_analytics.web.collector.recent import RecentIds
 from systemprompt_analytics.web.collector.rows import event_activity, event_row
 from systemprompt_analytics.web.collector.validate import AcceptedEvent, Rejection
 from systemprompt_analytics.web.facts import facts_from_scope
@@ -71,12 +71,13 @@ def store_events(
     session_id, started_at = attribution.session_id, attribution.session_started_at
     dropped = []
     for event in events:
-        if event.client_event_id is not None and event.client_event_id in recent:
+        key = event.client_event_id
+        if key is not None and not recent.claim(key):
             continue
         table, row = event_row(event, session_id, received_at)
         activity = event_activity(event, session_id, started_at, received_at, conversions)
         if not writer.submit(activity, table, row):
+            if key is not None:
+                recent.release(key)  # not stored: sending it again must count
             dropped.append(Rejection(event.index, "event", OVERLOADED))
-        elif event.client_event_id is not None:
-            recent.add(event.client_event_id)
     return dropped

@@ -1,4 +1,4 @@
-"""Ids of AI requests and tool executions this process queued lately.
+"""Ids this process queued lately: tracker events, AI requests, tool executions.
 
 The writer stores a retried id once wherever the retry lands (see ``storage/bulk.py``), but
 it cannot tell which session counters a skipped row had added; this bounded memory keeps a
