@@ -1,7 +1,10 @@
 """Exact percentiles from sorted value lists: the same numbers as ``percentile_cont`` over the
-raw values, however the values are split into buckets (pure)."""
+raw values, however the values are split into buckets; distinct counts from unioned key sets
+(pure)."""
 
 from __future__ import annotations
+
+import hashlib
 
 import pytest
 from hypothesis import given
@@ -12,9 +15,13 @@ from systemprompt_analytics.storage.rollups.values import (
     INT32_MAX,
     INT32_MIN,
     SortedRuns,
+    key_of,
     merge,
+    merge_keys,
     pack,
+    pack_keys,
     unpack,
+    unpack_keys,
 )
 
 values = st.lists(st.integers(min_value=INT32_MIN, max_value=INT32_MAX), max_size=60)
@@ -67,3 +74,31 @@ def test_bad_arguments_are_refused() -> None:
         SortedRuns([[1]]).percentile(1.5)
     with pytest.raises(IndexError):
         SortedRuns([[1]]).nth(1)
+
+
+# Key sets: distinct counts that can be unioned across buckets.
+
+
+@given(st.lists(st.lists(st.text(max_size=12), max_size=30), max_size=8))
+def test_union_of_key_sets_counts_each_distinct_value_once(groups: list[list[str]]) -> None:
+    blobs = [pack_keys(key_of(value) for value in group) for group in groups]
+    merged = unpack_keys(merge_keys(blobs))
+    distinct = {value for group in groups for value in group}
+    assert len(merged) == len(distinct)
+    assert list(merged) == sorted(merged)
+    assert set(merged) == {key_of(value) for value in distinct}
+
+
+def test_key_of_is_stable_and_64_bit() -> None:
+    # Stable across processes and versions: stored sets must keep matching raw values.
+    assert key_of("visitor-1") == key_of("visitor-1")
+    assert key_of("visitor-1") != key_of("visitor-2")
+    assert key_of("abc") == int.from_bytes(
+        hashlib.blake2b(b"abc", digest_size=8).digest(), "little", signed=True
+    )
+    assert -(2**63) <= key_of("x") < 2**63
+
+
+def test_empty_key_sets() -> None:
+    assert len(unpack_keys(None)) == 0
+    assert unpack_keys(merge_keys([None, b""])) == unpack_keys(pack_keys([]))

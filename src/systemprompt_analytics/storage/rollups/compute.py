@@ -19,7 +19,7 @@ from systemprompt_analytics.storage.bulk import bulk_append
 from systemprompt_analytics.storage.dialect import bucket_start, time_bucket
 from systemprompt_analytics.storage.rollups.specs import Measure, RollupSpec, Tier
 from systemprompt_analytics.storage.rollups.state import DAY
-from systemprompt_analytics.storage.rollups.values import merge, pack
+from systemprompt_analytics.storage.rollups.values import key_of, merge, merge_keys, pack, pack_keys
 
 Row = dict[str, Any]
 INSERT_CHUNK = 2_000
@@ -95,7 +95,7 @@ def hourly_rows(conn: Connection, spec: RollupSpec, start: datetime, end: dateti
             row = dict(found._mapping)
             row["bucket_at"] = bucket_start(row["bucket_at"])
             rows[_key_of(row, ["bucket_at", *keys])] = _clean(spec, row)
-    if spec.values:
+    if spec.collected:
         _add_value_lists(conn, spec, start, end, rows)
     return list(rows.values())
 
@@ -107,14 +107,16 @@ def _add_value_lists(
     end: datetime,
     rows: dict[tuple[Any, ...], Row],
 ) -> None:
-    """Each bucket's sorted values of every value column (a bucket of value-only rollups
-    exists when it has raw rows, even if all their values are NULL)."""
+    """Each bucket's sorted values of every value column and distinct keys of every key-set
+    column (a bucket of such rollups exists when it has raw rows, even if all their values
+    are NULL)."""
     keys = list(spec.keys)
+    collected_columns = spec.collected
     bucket = time_bucket(conn.dialect.name, spec.time, "hour").label("bucket_at")
     statement = select(
         bucket,
         *(expression.label(name) for name, expression in spec.keys.items()),
-        *(column.label(name) for name, column in spec.values.items()),
+        *(column.label(name) for name, column in collected_columns.items()),
     ).where(*_in_range(spec, start, end))
     collected: dict[tuple[Any, ...], dict[str, list[int]]] = {}
     heads: dict[tuple[Any, ...], Row] = {}
@@ -123,16 +125,23 @@ def _add_value_lists(
         key = (bucket_start(row["bucket_at"]), *(row[name] for name in keys))
         lists = collected.get(key)
         if lists is None:
-            lists = collected[key] = {name: [] for name in spec.values}
+            lists = collected[key] = {name: [] for name in collected_columns}
             heads[key] = {"bucket_at": key[0], **{name: row[name] for name in keys}}
         for name in spec.values:
             value = row[name]
             if value is not None:
                 lists[name].append(int(value))
+        for name in spec.sets:
+            value = row[name]
+            if value is not None:
+                lists[name].append(key_of(value))
     for key, lists in collected.items():
         found_bucket = rows.setdefault(key, heads[key])
         for name, values in lists.items():
-            found_bucket[name] = pack(values) if values else None
+            if not values:
+                found_bucket[name] = None
+            else:
+                found_bucket[name] = pack_keys(values) if name in spec.sets else pack(values)
 
 
 def merge_rows(spec: RollupSpec, rows: Iterable[Row], bucket: datetime) -> list[Row]:
@@ -147,17 +156,20 @@ def merge_rows(spec: RollupSpec, rows: Iterable[Row], bucket: datetime) -> list[
             into = merged[key]
             for measure in spec.measures:
                 into[measure.name] = row[measure.name]
-            for name in spec.values:
+            for name in spec.collected:
                 into[name] = [row[name]]
             continue
         for measure in spec.measures:
             into[measure.name] = _combine(measure, into[measure.name], row[measure.name])
-        for name in spec.values:
+        for name in spec.collected:
             into[name].append(row[name])
     for into in merged.values():
-        for name in spec.values:
+        for name in spec.collected:
             parts = [blob for blob in into[name] if blob]
-            into[name] = merge(parts) if parts else None
+            if not parts:
+                into[name] = None
+            else:
+                into[name] = merge_keys(parts) if name in spec.sets else merge(parts)
     return list(merged.values())
 
 
@@ -179,7 +191,7 @@ def _insert(conn: Connection, spec: RollupSpec, tier: Tier, rows: Sequence[Row])
     table = spec.table(tier)
     for start in range(0, len(rows), INSERT_CHUNK):
         chunk = list(rows[start : start + INSERT_CHUNK])
-        if spec.values:
+        if spec.collected:
             conn.execute(table.insert(), chunk)
         else:
             bulk_append(conn, table, chunk)

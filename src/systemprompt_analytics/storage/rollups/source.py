@@ -32,7 +32,7 @@ from systemprompt_analytics.storage.rollups.state import (
     floor_hour,
     read_coverage,
 )
-from systemprompt_analytics.storage.rollups.values import unpack
+from systemprompt_analytics.storage.rollups.values import key_of, unpack, unpack_keys
 
 Range = tuple[datetime, datetime]
 
@@ -254,6 +254,65 @@ class RollupReader:
             ValueRun(interval, bucket, key, array("i", sorted(found)))
             for (interval, bucket, key), found in grouped.items()
         ]
+
+    def distinct(
+        self,
+        name: str,
+        column: str,
+        cuts: Sequence[datetime],
+        *,
+        keys: Sequence[str] = (),
+        where: KeyFilter | None = None,
+        days: bool = True,
+        raw_condition: ColumnElement[bool] | None = None,
+        when: Callable[[datetime], Any] | None = None,
+    ) -> dict[tuple[Any, ...], set[int]]:
+        """The distinct keys of key-set column ``column`` in the window, by group: the stretch
+        between cuts, ``when(bucket)`` (a trend's bucket; None without ``when``) and the
+        values of ``keys``. Arguments as in :meth:`values`; each bucket of a ``when`` must be
+        made of whole hours (days for daily buckets), which ``days=False`` ensures for hours."""
+        spec = self.spec(name)
+        plan = (
+            Plan(raw=((cuts[0], cuts[-1]),))
+            if raw_condition is not None
+            else self.plan(name, cuts, days=days)
+        )
+        found: dict[tuple[Any, ...], set[int]] = {}
+
+        def group_of(moment: datetime, key: tuple[Any, ...]) -> tuple[Any, ...]:
+            return (_interval(cuts, moment), when(moment) if when else None, *key)
+
+        for tier, ranges in (("daily", plan.daily), ("hourly", plan.hourly)):
+            if not ranges:
+                continue
+            table = spec.daily if tier == "daily" else spec.hourly
+            statement = select(
+                table.c.bucket_at, *(table.c[key] for key in keys), table.c[column]
+            ).where(_within(table.c.bucket_at, ranges), table.c[column].is_not(None))
+            if where is not None:
+                statement = statement.where(where(table.c))
+            for row in self.conn.execute(statement):
+                group = group_of(row[0], tuple(row[1:-1]))
+                into = found.get(group)
+                if into is None:
+                    into = found[group] = set()
+                into.update(unpack_keys(row[-1]))
+        if plan.raw:
+            raw = spec.sets[column]
+            statement = (
+                select(spec.time, *(spec.keys[key] for key in keys), raw)
+                .select_from(spec.source)
+                .where(_within(spec.time, plan.raw), raw.is_not(None))
+            )
+            if spec.where is not None:
+                statement = statement.where(spec.where)
+            if where is not None:
+                statement = statement.where(where(spec.keys))
+            if raw_condition is not None:
+                statement = statement.where(raw_condition)
+            for row in self.conn.execute(statement):
+                found.setdefault(group_of(row[0], tuple(row[1:-1])), set()).add(key_of(row[-1]))
+        return found
 
 
 def _interval(cuts: Sequence[datetime], moment: datetime) -> int:

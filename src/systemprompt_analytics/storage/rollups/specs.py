@@ -75,10 +75,17 @@ class RollupSpec:
     measures: tuple[Measure, ...] = ()
     # Value-list columns (sorted values, for percentiles) and the raw column they list.
     values: Mapping[str, Any] = field(default_factory=dict)
+    # Key-set columns (distinct keys, for distinct counts) and the raw column they collect.
+    sets: Mapping[str, Any] = field(default_factory=dict)
     where: ColumnElement[bool] | None = None  # which raw rows count
     settling: Settling = "facts"
     # Raw tables whose written rows (``time_column`` names the time) feed this rollup.
     fed_by: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def collected(self) -> dict[str, Any]:
+        """Every column computed in Python from raw values: value lists and key sets."""
+        return {**self.values, **self.sets}
 
     def table(self, tier: Tier) -> Table:
         return self.hourly if tier == "hourly" else self.daily

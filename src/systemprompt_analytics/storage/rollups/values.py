@@ -9,6 +9,7 @@ exactly, at the cost of storing each value once more (4 bytes).
 
 from __future__ import annotations
 
+import hashlib
 import math
 import sys
 from array import array
@@ -100,3 +101,43 @@ class SortedRuns:
         second = first if self._rank(first) > upper else self._after(first)
         weight = position - lower
         return float(first + (second - first) * weight)
+
+
+# Distinct counts from rollups: each bucket keeps the *set* of its distinct keys (visitor
+# hashes, user ids) as sorted 64-bit integers, and a window's distinct count is the size of the
+# union of its buckets' sets — so it can be regrouped (cities into countries) and added across
+# days without counting anyone twice. Keys are hashed to 64 bits (BLAKE2b): with a million
+# distinct keys the chance of any two sharing a hash is about 3 in 100 million.
+_KEY_TYPECODE = "q"
+
+
+def key_of(value: object) -> int:
+    """The 64-bit key a raw value (a visitor hash, a user id) is counted by."""
+    digest = hashlib.blake2b(str(value).encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "little", signed=True)
+
+
+def pack_keys(keys: Iterable[int]) -> bytes:
+    """The distinct keys, sorted, as little-endian 64-bit integers."""
+    packed = array(_KEY_TYPECODE, sorted(set(keys)))
+    if sys.byteorder == "big":  # pragma: no cover - the test machines are little-endian
+        packed.byteswap()
+    return packed.tobytes()
+
+
+def unpack_keys(blob: bytes | None) -> array[int]:
+    """The sorted keys of a blob made by :func:`pack_keys` (empty for None)."""
+    keys = array(_KEY_TYPECODE)
+    if blob:
+        keys.frombytes(blob)
+        if sys.byteorder == "big":  # pragma: no cover
+            keys.byteswap()
+    return keys
+
+
+def merge_keys(blobs: Iterable[bytes | None]) -> bytes:
+    """One blob with the union of the keys of ``blobs``."""
+    union: set[int] = set()
+    for blob in blobs:
+        union.update(unpack_keys(blob))
+    return pack_keys(union)
