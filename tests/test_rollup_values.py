@@ -20,6 +20,7 @@ from systemprompt_analytics.storage.rollups.values import (
     merge_keys,
     pack,
     pack_keys,
+    union_size,
     unpack,
     unpack_keys,
 )
@@ -102,3 +103,23 @@ def test_key_of_is_stable_and_64_bit() -> None:
 def test_empty_key_sets() -> None:
     assert len(unpack_keys(None)) == 0
     assert unpack_keys(merge_keys([None, b""])) == unpack_keys(pack_keys([]))
+
+
+@given(
+    st.lists(st.lists(st.integers(-(2**63), 2**63 - 1), max_size=40), max_size=6),
+    st.integers(0, 3),
+)
+def test_union_size_counts_each_key_once_across_slices(
+    runs: list[list[int]], extremes: int
+) -> None:
+    edges = [-(2**63), -(2**63) + 1, 2**63 - 1, 0][:extremes]  # the key space's ends
+    sorted_runs = [unpack_keys(pack_keys([*run, *edges])) for run in runs]
+    expected = len({key for run in sorted_runs for key in run})
+    assert union_size(sorted_runs) == expected
+
+
+def test_union_size_of_many_keys_uses_slices_and_stays_exact() -> None:
+    shared = [key_of(f"visitor-{n}") for n in range(20_000)]
+    runs = [unpack_keys(pack_keys(shared[n * 3_000 : n * 3_000 + 8_000])) for n in range(6)]
+    assert union_size(runs) == len({key for run in runs for key in run}) == 20_000
+    assert union_size([]) == 0

@@ -28,7 +28,12 @@ from systemprompt_analytics.reports.requests_list import request_list
 from systemprompt_analytics.reports.sessions import session_stats, session_trends
 from systemprompt_analytics.reports.tools import tool_list, tool_show, tool_stats, tool_trends
 from systemprompt_analytics.reports.users import UserRanking, top_users
-from systemprompt_analytics.storage.rollups import RollupReader, rebuild_rollups, refresh_rollups
+from systemprompt_analytics.storage.rollups import (
+    ROLLUP_NAMES,
+    RollupReader,
+    rebuild_rollups,
+    refresh_rollups,
+)
 from systemprompt_analytics.storage.rollups.state import mark_dirty, read_coverage
 from systemprompt_analytics.storage.schema import ai_requests, metadata, sessions, tool_executions
 
@@ -178,5 +183,5 @@ def test_dirty_hours_are_read_raw_until_a_refresh_recomputes_them(demo: Engine) 
     assert _differences(demo) == []
 
 
-REPORT_ROLLUPS = ("ai_requests", "ai_latencies", "ai_users", "tool_executions", "tool_durations",
-                  "sessions", "page_views")  # fmt: skip
+# Every rollup: a changed session counts in every session-bound one (the writer marks them all).
+REPORT_ROLLUPS = ROLLUP_NAMES

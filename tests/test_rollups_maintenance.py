@@ -174,7 +174,11 @@ def test_late_rows_through_the_writer_are_marked_and_refreshed_like_a_rebuild(
     ingest(analytics, 1)  # into hours already rolled up
     assert dirty_rollups(db_engine) == {
         "ai_requests", "ai_latencies", "ai_users", "tool_executions", "tool_durations",
-        "sessions", "page_views",
+        "sessions", "page_views", "session_visitors", "traffic_sources", "traffic_landing",
+        "traffic_geo", "traffic_devices",
+        "content_views", "content_totals", "content_engagement", "content_engagement_totals",
+        "navigation", "navigation_totals",
+        "session_people", "funnel_units", "funnel_times",  # session-bound platform rollups
     }  # fmt: skip
     assert_reports_equal_raw(db_engine)  # the dirty hours are read raw
     refresh_rollups(db_engine, datetime.now(UTC), settle=SETTLED)

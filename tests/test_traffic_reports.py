@@ -189,9 +189,6 @@ def seed_navigation(conn: Connection) -> None:
     pages(conn, add_session(conn, at=AT), "/docs", "/")
     pages(conn, add_session(conn, at=AT), "/", "/api/v1/me", "/pricing")  # API calls are skipped
     pages(conn, add_session(conn, at=AT, is_bot=True), "/", "/pricing")
-    # The first view is before the period, so no transition is in it.
-    early = add_session(conn, at=PERIOD.since - timedelta(minutes=1))
-    pages(conn, early, "/", "/docs", start=PERIOD.since - timedelta(seconds=5))
 
 
 def transitions(rows: list[dict[str, Any]]) -> list[tuple[str, str, int, float | None]]:
@@ -231,6 +228,19 @@ def test_navigation_from_and_to_a_page(db_engine: Engine) -> None:
     assert reaching.totals == {"transitions": 3, "sessions": 3}
     assert transitions(both.rows) == [("/docs", "/", 1, 1.0)]
     assert leaving.to_dict()["filters"]["from"] == "/pricing"
+
+
+def test_a_transition_is_in_the_period_of_its_later_view(db_engine: Engine) -> None:
+    """The previous page is found however long before the period it was viewed; a transition
+    whose later view is after the period is not in it."""
+    with db_engine.begin() as conn:
+        early = add_session(conn, at=PERIOD.since - timedelta(minutes=1))
+        pages(conn, early, "/", "/docs", "/pricing", start=PERIOD.since - timedelta(seconds=15))
+        late = add_session(conn, at=PERIOD.until - timedelta(minutes=1))
+        pages(conn, late, "/signup", "/docs", start=PERIOD.until - timedelta(seconds=5))
+        report = navigation(conn, PERIOD, HUMANS)
+    assert transitions(report.rows) == [("/docs", "/pricing", 1, 1.0)]
+    assert report.totals == {"transitions": 1, "sessions": 1}
 
 
 def test_views_at_the_same_instant_are_ordered_by_id(db_engine: Engine) -> None:

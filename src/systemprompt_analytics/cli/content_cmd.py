@@ -50,9 +50,9 @@ from systemprompt_analytics.reports.content import (
     content_trends,
     top_content,
 )
+from systemprompt_analytics.reports.definitions import READING_PATTERNS
 from systemprompt_analytics.reports.engagement import (
     PAGE_COLUMNS,
-    READING_PATTERNS,
     SESSION_PAGE_COLUMNS,
     UNKNOWN_PATTERN,
     page_engagement,

@@ -91,6 +91,7 @@ class BatchWriter:
         self._wake = threading.Event()
         self._idle = threading.Condition(self._lock)
         self._stopping = False
+        self._draining = 0  # flush() calls waiting: write batch after batch until they return
         self._thread: threading.Thread | None = None
         self._last_drop_log = 0.0
         self._held: Batch | None = None  # a batch that failed to write, retried first
@@ -134,14 +135,18 @@ class BatchWriter:
     def flush(self, timeout: float = 30.0) -> bool:
         """Wait until everything queued so far is written; False on timeout."""
         deadline = time.monotonic() + timeout
-        self._wake.set()
         with self._idle:
-            while self._queue or self._in_flight:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    return False
-                self._idle.wait(min(remaining, 0.05))
+            self._draining += 1
+            try:
                 self._wake.set()
+                while self._queue or self._in_flight:
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        return False
+                    self._idle.wait(min(remaining, 0.05))
+                    self._wake.set()
+            finally:
+                self._draining -= 1
         return True
 
     def close(self, timeout: float = 30.0) -> bool:
@@ -180,10 +185,22 @@ class BatchWriter:
                     delay = min(delay * 2, self.config.retry_max)
                     continue
                 delay = self.config.retry_initial
-                if not wrote:
+                if not wrote or not self._write_again_now():
                     break
             if self._stopping:
                 return
+
+    def _write_again_now(self) -> bool:
+        """After a batch: go on at once only for a full batch, a waiting flush() or shutdown.
+
+        Otherwise the next batch gathers for ``flush_interval``. Writing whatever arrived during
+        the previous write instead turns a busy writer into a loop of tiny batches, each paying
+        the transaction's fixed cost, all of it taken from the request path's GIL.
+        """
+        with self._lock:
+            return (
+                self._draining > 0 or self._stopping or len(self._queue) >= self.config.batch_size
+            )
 
     def _take_batch(self) -> Batch:
         batch = Batch()

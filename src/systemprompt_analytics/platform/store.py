@@ -9,6 +9,11 @@ They are also rare next to AI requests and tool executions (one task or message 
 model calls), so a transaction each (or one per HTTP batch) costs little, and the caller
 learns at once whether the fact was stored. Every function is idempotent: reporting the same
 record again leaves the same rows.
+
+They also feed report rollups (tasks, conversations, messages): a change to a row whose hour
+may already be rolled up marks that hour dirty in the same transaction
+(:func:`~systemprompt_analytics.storage.rollups.marking.mark_late`), so reports read it raw
+until the next refresh recomputes it.
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ from sqlalchemy import (
 
 from systemprompt_analytics.detection.user_agents import classify_user_agent
 from systemprompt_analytics.ingest.activity import SessionActivity, SessionDelta
-from systemprompt_analytics.platform.fields import MAX_INT32
+from systemprompt_analytics.platform.fields import MAX_INT32, utc_now
 from systemprompt_analytics.platform.records import (
     TERMINAL_TASK_STATUSES,
     AgentTask,
@@ -45,6 +50,7 @@ from systemprompt_analytics.platform.records import (
 from systemprompt_analytics.platform.rows import agent_task_row
 from systemprompt_analytics.storage.dialect import greatest, insert, least, seconds_between
 from systemprompt_analytics.storage.repositories.sessions import merge_rows
+from systemprompt_analytics.storage.rollups.marking import mark_late
 from systemprompt_analytics.storage.schema import (
     agent_tasks,
     conversation_messages,
@@ -88,9 +94,11 @@ def store_agent_task(conn: Connection, task: AgentTask) -> Stored:
         .on_conflict_do_nothing(index_elements=["id"])
         .returning(agent_tasks.c.id)
     ).first()
-    if created is not None:
-        return Stored(True, task.session_id)
     c = agent_tasks.c
+    if created is not None:
+        mark_late(conn, agent_tasks.name, [task.first_started_at], utc_now())
+        return Stored(True, task.session_id)
+    stored_start = conn.execute(select(c.started_at).where(c.id == task.id)).scalar_one()
     unfinished = c.status.not_in(sorted(TERMINAL_TASK_STATUSES))
     advances = (
         unfinished
@@ -130,6 +138,9 @@ def store_agent_task(conn: Connection, task: AgentTask) -> Stored:
         if given is not None:
             values[name] = func.coalesce(c[name], literal(given))
     conn.execute(update(agent_tasks).where(c.id == task.id).values(values))
+    # The task's bucket is that of its start, which a report may move earlier.
+    starts = [stored_start] if task.started_at is None else [stored_start, task.started_at]
+    mark_late(conn, agent_tasks.name, starts, utc_now())
     return Stored(False, task.session_id)
 
 
@@ -158,7 +169,12 @@ def store_conversation(conn: Connection, conversation: Conversation) -> None:
         for name in ("user_id", "session_id", "agent_name", "title")
     }
     updates["started_at"] = least(dialect, c.started_at, statement.excluded.started_at)
+    stored_start = conn.execute(select(c.started_at).where(c.id == conversation.id)).scalar()
     conn.execute(statement.on_conflict_do_update(index_elements=["id"], set_=updates))
+    starts = [conversation.started_at] if stored_start is None else [stored_start]
+    if stored_start is not None and conversation.started_at < stored_start:
+        starts.append(conversation.started_at)
+    mark_late(conn, conversations.name, starts, utc_now())
 
 
 def store_message(conn: Connection, message: Message) -> Stored:
@@ -192,6 +208,9 @@ def store_message(conn: Connection, message: Message) -> Stored:
     if created is None:
         return Stored(False, message.session_id)
     at = _at(message.created_at)
+    stored_start = conn.execute(
+        select(c.started_at).where(c.id == message.conversation_id)
+    ).scalar_one()
     counted = conn.execute(
         update(conversations)
         .where(c.id == message.conversation_id)
@@ -202,6 +221,10 @@ def store_message(conn: Connection, message: Message) -> Stored:
         )
         .returning(c.session_id)
     ).scalar_one()
+    # A message lengthens its conversation, whose bucket is that of its (earliest) start.
+    now = utc_now()
+    mark_late(conn, conversations.name, {stored_start, min(stored_start, message.created_at)}, now)
+    mark_late(conn, conversation_messages.name, [message.created_at], now)
     return Stored(True, message.session_id or counted)
 
 

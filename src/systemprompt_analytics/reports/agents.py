@@ -5,30 +5,41 @@ Tasks are placed in the window by ``started_at``; AI requests by ``requested_at`
 attributed to an agent by their ``agent_name`` (synthetic requests excluded unless asked).
 Tasks and AI requests are aggregated per agent each on their own before they are joined, so
 an agent's task count never grows with the number of its AI requests.
+
+Task figures come from the ``agent_tasks`` rollup (tasks by agent and status), duration
+percentiles from the sorted durations of ``agent_durations`` (exact), AI figures from the AI
+request rollup; top errors and the hour of the day are read from the tasks themselves (the
+failed ones through their own index).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, func, select, true, union
-from sqlalchemy.sql import FromClause, Subquery
+from sqlalchemy.sql import FromClause
 
 from systemprompt_analytics.errors import InvalidInputError
 from systemprompt_analytics.models.period import Period
-from systemprompt_analytics.reports.ai_figures import cost_aggregates, remainder, rounded, usd
+from systemprompt_analytics.reports.ai_figures import (
+    cost_aggregates,
+    labelled,
+    remainder,
+    rounded,
+    usd,
+)
 from systemprompt_analytics.reports.buckets import zero_filled
 from systemprompt_analytics.reports.compare import (
     Aggregate,
     Comparison,
     MetricKind,
     aggregate_both_periods,
-    avg_of,
     count_distinct_of,
-    count_of,
     ratio,
+    sum_of,
 )
 from systemprompt_analytics.reports.definitions import (
     completed_agent_task,
@@ -42,19 +53,21 @@ from systemprompt_analytics.reports.figures import (
     comparison_rows,
     figure,
     listed_rows,
-    percentile_of,
 )
 from systemprompt_analytics.reports.hours import hour_of_day
 from systemprompt_analytics.reports.ranking import RankedRows, error_label, top_groups
 from systemprompt_analytics.reports.requests_filter import RequestFilter
-from systemprompt_analytics.reports.rollup_facts import ai_facts, cuts, reader
-from systemprompt_analytics.reports.trend_series import TrendSeries
-from systemprompt_analytics.storage.dialect import (
-    Granularity,
-    bucket_start,
-    percentile,
-    time_bucket,
+from systemprompt_analytics.reports.rollup_facts import (
+    ai_facts,
+    count_of_rows,
+    cuts,
+    percentiles,
+    reader,
 )
+from systemprompt_analytics.reports.trend_series import TrendSeries
+from systemprompt_analytics.storage.dialect import Granularity, bucket_start, time_bucket
+from systemprompt_analytics.storage.rollups import RollupReader, ValueRun
+from systemprompt_analytics.storage.rollups.source import KeyFilter
 from systemprompt_analytics.storage.schema import AGENT_TASK_STATUSES, agent_tasks, ai_requests
 
 OTHER_ERRORS = "(other errors)"
@@ -91,6 +104,15 @@ ADDITIVE = (
     "unpriced_requests",
     "cost_microdollars",
 )
+# The task figures of ``agents stats|show``, in the order shown (success rate after failed).
+TASK_FIGURES = (
+    "tasks",
+    "finished",
+    "completed",
+    "failed",
+    "avg_duration_ms",
+    "p95_duration_ms",
+)
 TREND_METRICS = (
     "tasks",
     "finished",
@@ -122,22 +144,52 @@ def agent_ai_requests(
     return and_(billable, c.agent_name.is_not(None), _agent_is(c.agent_name, agent))
 
 
-def _ai_facts(
-    conn: Connection, boundaries: list[Any], use_rollups: bool, days: bool = True
-) -> Subquery:
-    return ai_facts(reader(conn, use_rollups), boundaries, RequestFilter(True), days=days)
+def _task_aggregates(facts: FromClause) -> dict[str, Aggregate]:
+    """Task counts and what the average duration is made of, over ``agent_tasks`` rows."""
+    c = facts.c
+    return {
+        "tasks": count_of_rows(c.tasks),
+        "finished": count_of_rows(c.tasks, finished_agent_task(c.status)),
+        "completed": count_of_rows(c.tasks, completed_agent_task(c.status)),
+        "failed": count_of_rows(c.tasks, failed_agent_task(c.status)),
+        "duration_ms_sum": sum_of(c.duration_ms_sum),
+        "duration_ms_count": sum_of(c.duration_ms_count),
+    }
 
 
-def _task_columns(dialect_name: str) -> list[ColumnElement[Any]]:
-    duration = agent_tasks.c.duration_ms
-    return [
-        func.count().label("tasks"),
-        func.count().filter(finished_agent_task()).label("finished"),
-        func.count().filter(completed_agent_task()).label("completed"),
-        func.count().filter(failed_agent_task()).label("failed"),
-        func.avg(duration).label("avg_duration_ms"),
-        percentile(dialect_name, duration, 0.95).label("p95_duration_ms"),
-    ]
+def _with_durations(raw: Mapping[Any, Any], p95: float | None) -> dict[str, Any]:
+    """A row of :func:`_task_aggregates` with the average and the 95th percentile duration."""
+    row = dict(raw)
+    counted = int(row.pop("duration_ms_count") or 0)
+    total = int(row.pop("duration_ms_sum") or 0)
+    row["avg_duration_ms"] = total / counted if counted else None
+    row["p95_duration_ms"] = p95
+    return row
+
+
+def _p95_durations(
+    source: RollupReader,
+    boundaries: list[datetime],
+    agent: str | None = None,
+    *,
+    by_agent: bool = False,
+) -> dict[Hashable, float | None]:
+    """The 95th percentile task duration per stretch between ``boundaries`` (and per agent
+    with ``by_agent``: keys ``(stretch, agent)``), of one agent if named."""
+    where: KeyFilter | None = None
+    if agent is not None:
+        where = lambda columns: columns["agent_name"] == agent  # noqa: E731
+    runs = source.values(
+        "agent_durations",
+        "duration_ms_values",
+        boundaries,
+        keys=("agent_name",) if by_agent else (),
+        where=where,
+    )
+    group: Callable[[ValueRun], Hashable] = (
+        (lambda run: (run.interval, run.key[0])) if by_agent else (lambda run: run.interval)
+    )
+    return {key: found["p95"] for key, found in percentiles(runs, {"p95": 0.95}, group).items()}
 
 
 def _derive(raw: Mapping[Any, Any], totals: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -178,16 +230,26 @@ class AgentList:
 
 
 def _totals(
-    conn: Connection, period: Period, include_synthetic: bool, facts: FromClause
+    conn: Connection,
+    period: Period,
+    include_synthetic: bool,
+    tasks: FromClause,
+    facts: FromClause,
+    p95: float | None,
 ) -> dict[str, Any]:
     """The figures of every agent together: the totals that shares are taken of."""
-    tasks = conn.execute(select(*_task_columns(conn.dialect.name)).where(task_window(period)))
+    task_row = conn.execute(
+        select(*labelled(true(), _task_aggregates(tasks))).where(
+            in_period(tasks.c.bucket_at, period)
+        )
+    )
     ai = conn.execute(
         select(*ai_cost_columns(facts)).where(
             in_period(facts.c.bucket_at, period), agent_ai_requests(facts, include_synthetic)
         )
     )
-    return _derive({**tasks.one()._mapping, **ai.one()._mapping}, None)
+    figures = _with_durations(task_row.one()._mapping, p95)
+    return _derive({**figures, **ai.one()._mapping}, None)
 
 
 def agent_list(
@@ -202,14 +264,16 @@ def agent_list(
 
     Shares are of all tasks and of all agents' AI cost in the window (not of the rows shown).
     """
-    t = agent_tasks.c
-    dialect_name = conn.dialect.name
-    tasks_window = task_window(period)
-    facts = _ai_facts(conn, cuts(period), use_rollups)
+    source = reader(conn, use_rollups)
+    boundaries = cuts(period)
+    tasks = source.facts("agent_tasks", boundaries)
+    t = tasks.c
+    facts = ai_facts(source, boundaries, RequestFilter(True))
     a = facts.c
+    tasks_window = in_period(t.bucket_at, period)
     ai_window = and_(in_period(a.bucket_at, period), agent_ai_requests(facts, include_synthetic))
     per_task_agent = (
-        select(t.agent_name.label("agent"), *_task_columns(dialect_name))
+        select(t.agent_name.label("agent"), *labelled(true(), _task_aggregates(tasks)))
         .where(tasks_window)
         .group_by(t.agent_name)
         .subquery("task_figures")
@@ -227,18 +291,10 @@ def agent_list(
     tf, af = per_task_agent.c, per_ai_agent.c
     tasks_count = func.coalesce(tf.tasks, 0)
     ai_count = func.coalesce(af.requests, 0)
+    task_columns = [column for column in per_task_agent.c if column.name not in ("agent", "tasks")]
     ai_columns = [column for column in per_ai_agent.c if column.name != "agent"]
     statement = (
-        select(
-            names.c.agent,
-            tasks_count.label("tasks"),
-            tf.finished,
-            tf.completed,
-            tf.failed,
-            tf.avg_duration_ms,
-            tf.p95_duration_ms,
-            *ai_columns,
-        )
+        select(names.c.agent, tasks_count.label("tasks"), *task_columns, *ai_columns)
         .select_from(
             names.outerjoin(per_task_agent, tf.agent == names.c.agent).outerjoin(
                 per_ai_agent, af.agent == names.c.agent
@@ -247,12 +303,16 @@ def agent_list(
         .order_by(tasks_count.desc(), ai_count.desc(), names.c.agent)
         .limit(limit)
     )
-    all_agents = _totals(conn, period, include_synthetic, facts)
+    p95 = _p95_durations(source, boundaries, by_agent=True)
+    all_agents = _totals(
+        conn, period, include_synthetic, tasks, facts, _p95_durations(source, boundaries).get(0)
+    )
     agents_count = int(conn.execute(select(func.count()).select_from(names)).scalar_one())
     totals = {"agents": agents_count, **{name: all_agents[name] for name in TOTAL_COLUMNS}}
     rows = []
     for found in conn.execute(statement):
-        row = {"agent": found.agent, **_derive(found._mapping, all_agents)}
+        figures = _with_durations(found._mapping, p95.get((0, found.agent)))
+        row = {"agent": found.agent, **_derive(figures, all_agents)}
         rows.append({name: row[name] for name in LIST_COLUMNS})
     rest = remainder(totals, rows, ADDITIVE)
     rest["agents"] = agents_count - len(rows)
@@ -328,26 +388,24 @@ def agent_stats(
     """Agent figures against the previous period; status breakdown, top errors (``limit``
     messages, the rest summed) and tasks per hour of the day in the current period."""
     t = agent_tasks.c
+    source = reader(conn, use_rollups)
+    boundaries = cuts(period, previous=True)
+    tasks = source.facts("agent_tasks", boundaries)
+    of_agent = _agent_is(tasks.c.agent_name, agent)
     task_aggregates: dict[str, Aggregate] = {
-        "agents": count_distinct_of(t.agent_name, true()),
-        "tasks": count_of(),
-        "finished": count_of(finished_agent_task()),
-        "completed": count_of(completed_agent_task()),
-        "failed": count_of(failed_agent_task()),
-        "avg_duration_ms": avg_of(t.duration_ms),
-        "p95_duration_ms": percentile_of(conn.dialect.name, t.duration_ms, 0.95),
+        "agents": count_distinct_of(tasks.c.agent_name, true()),
+        **_task_aggregates(tasks),
     }
     if agent is not None:
         del task_aggregates["agents"]
-    cur, prev = aggregate_both_periods(
-        conn,
-        agent_tasks,
-        t.started_at,
-        period,
-        task_aggregates,
-        where=_agent_is(t.agent_name, agent),
+    raw_cur, raw_prev = aggregate_both_periods(
+        conn, tasks, tasks.c.bucket_at, period, task_aggregates, where=of_agent
     )
-    facts = _ai_facts(conn, cuts(period, previous=True), use_rollups)
+    p95 = _p95_durations(source, boundaries, agent)
+    prev, cur = (
+        _with_durations(raw, p95.get(index)) for index, raw in enumerate((raw_prev, raw_cur))
+    )
+    facts = ai_facts(source, boundaries, RequestFilter(True))
     ai_raw = aggregate_both_periods(
         conn,
         facts,
@@ -358,7 +416,7 @@ def agent_stats(
     )
     ai_cur, ai_prev = (ai_cost_figures(raw) for raw in ai_raw)
     figures: dict[str, Comparison] = {}
-    for name in task_aggregates:
+    for name in (*(["agents"] if agent is None else []), *TASK_FIGURES):
         kind: MetricKind = "mean" if name.endswith("_duration_ms") else "count"
         figures[name] = figure(cur, prev, name, kind)
         if name == "failed":
@@ -372,12 +430,13 @@ def agent_stats(
     for name in ("cost_microdollars", "cost_usd"):
         figures[name] = Comparison(ai_cur[name], ai_prev[name], "amount")
     window = task_window(period, agent)
+    in_window = and_(in_period(tasks.c.bucket_at, period), of_agent)
     return AgentStats(
         period=period,
         agent=agent,
         include_synthetic=include_synthetic,
         figures=figures,
-        status_breakdown=_status_breakdown(conn, window, int(cur["tasks"])),
+        status_breakdown=_status_breakdown(conn, tasks, in_window, int(cur["tasks"])),
         top_errors=top_groups(
             conn,
             agent_tasks,
@@ -393,20 +452,42 @@ def agent_stats(
 
 
 def _status_breakdown(
-    conn: Connection, window: ColumnElement[bool], tasks: int
+    conn: Connection, tasks: FromClause, window: ColumnElement[bool], total: int
 ) -> list[dict[str, Any]]:
-    """Every task status in lifecycle order (zeros included): the counts add up to ``tasks``."""
-    status = agent_tasks.c.status
-    grouped = conn.execute(select(status, func.count()).where(window).group_by(status))
+    """Every task status in lifecycle order (zeros included): the counts add up to ``total``."""
+    c = tasks.c
+    grouped = conn.execute(select(c.status, func.sum(c.tasks)).where(window).group_by(c.status))
     counts: dict[str, int] = {name: int(count) for name, count in grouped}
     return [
         {
             "status": name,
             "tasks": int(counts.get(name, 0)),
-            "share_of_all": ratio(int(counts.get(name, 0)), tasks),
+            "share_of_all": ratio(int(counts.get(name, 0)), total),
         }
         for name in AGENT_TASK_STATUSES
     ]
+
+
+def agent_overview(conn: Connection, period: Period, source: RollupReader) -> dict[str, Comparison]:
+    """The overview's agents: tasks started and their success rate, against the previous
+    period."""
+    tasks = source.facts("agent_tasks", cuts(period, previous=True))
+    aggregates = _task_aggregates(tasks)
+    cur, prev = aggregate_both_periods(
+        conn,
+        tasks,
+        tasks.c.bucket_at,
+        period,
+        {name: aggregates[name] for name in ("tasks", "finished", "completed")},
+    )
+    return {
+        "tasks": figure(cur, prev, "tasks"),
+        "success_rate": Comparison(
+            ratio(cur["completed"], cur["finished"]),
+            ratio(prev["completed"], prev["finished"]),
+            "rate",
+        ),
+    }
 
 
 def agent_show(
@@ -438,7 +519,9 @@ def agent_trends(
     dialect_name = conn.dialect.name
     if agent is not None:
         _require_agent(conn, agent)
-    facts = _ai_facts(conn, cuts(period), use_rollups, days=granularity != "hour")
+    facts = ai_facts(
+        reader(conn, use_rollups), cuts(period), RequestFilter(True), days=granularity != "hour"
+    )
     a = facts.c
     task_bucket = time_bucket(dialect_name, t.started_at, granularity).label("bucket")
     rows: dict[Any, dict[str, Any]] = {}

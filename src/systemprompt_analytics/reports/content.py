@@ -3,6 +3,12 @@
 A page is its normalised path (``content_path``); registry titles and slugs are added where the
 path is registered. Page views are tracked page requests; engagement figures are averages over
 the page views whose tracker sent an engagement event (time on page capped at 30 minutes).
+
+Every figure is read from the content rollups (:mod:`.content_facts`): page views, visitor
+key sets and engagement sums per page, and the same over all pages (with the set of pages
+viewed) for the totals and the all-pages trend — raw rows only at the window's edges and for
+the filters the rollups cannot express; ``use_rollups=False`` reads every row raw and gives
+the same figures. Averages are sums over counts; visitors and pages are exact distinct counts.
 """
 
 from __future__ import annotations
@@ -11,32 +17,37 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, and_, distinct, func, select, true
+from sqlalchemy import ColumnElement, Connection, func, select, true
 
 from systemprompt_analytics.models.period import Period
-from systemprompt_analytics.reports.buckets import zero_filled
+from systemprompt_analytics.reports.buckets import floor_to_bucket, zero_filled
 from systemprompt_analytics.reports.compare import (
     Comparison,
     aggregate_both_periods,
-    avg_of,
-    count_distinct_of,
-    count_of,
     ratio,
+    sum_of,
 )
-from systemprompt_analytics.reports.definitions import (
-    content_path,
-    in_period,
-    page_view,
-    time_on_page_ms,
-    trend_direction,
+from systemprompt_analytics.reports.content_facts import (
+    counted,
+    current_and_previous,
+    distinct_counts,
+    facts_and_plan,
+    in_groups,
+    mean,
+    number,
+    raw_session_condition,
 )
+from systemprompt_analytics.reports.definitions import trend_direction
 from systemprompt_analytics.reports.filters import SessionFilter
+from systemprompt_analytics.reports.rollup_facts import cuts, reader
+from systemprompt_analytics.reports.top_groups import top_groups
 from systemprompt_analytics.storage.dialect import Granularity, bucket_start, time_bucket
 from systemprompt_analytics.storage.repositories.content import add_registry_fields
-from systemprompt_analytics.storage.schema import engagement_events, request_events, sessions
+from systemprompt_analytics.storage.rollups import RollupReader
+from systemprompt_analytics.storage.rollups.source import Columns
 
-PAGE_VIEWS = request_events.join(sessions, sessions.c.id == request_events.c.session_id)
-ENGAGEMENT = engagement_events.join(sessions, sessions.c.id == engagement_events.c.session_id)
+# The engagement rollups' measures an engagement average needs: its count and sums.
+ENGAGEMENT_SUMS = ("engaged_views", "time_on_page_ms_sum", "scroll_depth_sum")
 
 
 def _seconds(milliseconds: Any) -> float | None:
@@ -45,10 +56,6 @@ def _seconds(milliseconds: Any) -> float | None:
 
 def _rounded(value: Any, digits: int = 1) -> float | None:
     return None if value is None else round(float(value), digits)
-
-
-def _path_condition(column: Any, path: str | None) -> ColumnElement[bool]:
-    return true() if path is None else content_path(column) == path
 
 
 @dataclass(frozen=True)
@@ -79,57 +86,72 @@ class ContentStats:
         return [{"metric": name, **figure.to_dict()} for name, figure in self.figures.items()]
 
 
-def content_stats(conn: Connection, period: Period, where: SessionFilter) -> ContentStats:
-    """Page views, visitors, pages viewed, average time on page and scroll depth."""
-    r, e = request_events.c, engagement_events.c
-    views_now, views_before = aggregate_both_periods(
-        conn,
-        PAGE_VIEWS,
-        r.occurred_at,
-        period,
-        {
-            "page_views": count_of(),
-            "visitors": count_distinct_of(sessions.c.visitor_hash, true()),
-            "pages": count_distinct_of(content_path(r.path), true()),
-        },
-        where=and_(page_view(), where.condition()),
+def _sums_both_periods(
+    conn: Connection,
+    source: RollupReader,
+    name: str,
+    measures: tuple[str, ...],
+    period: Period,
+    where: SessionFilter,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The ``measures`` of rollup ``name`` summed over the period and the previous one."""
+    facts = source.facts(
+        name, cuts(period, previous=True), raw_condition=raw_session_condition(where)
     )
-    engaged_now, engaged_before = aggregate_both_periods(
+    return aggregate_both_periods(
         conn,
-        ENGAGEMENT,
-        e.occurred_at,
+        facts,
+        facts.c.bucket_at,
         period,
-        {
-            "engaged_views": count_of(),
-            "time_ms": avg_of(time_on_page_ms(conn.dialect.name)),
-            "scroll": avg_of(e.max_scroll_depth),
-        },
-        where=where.condition(),
+        {measure: sum_of(facts.c[measure]) for measure in measures},
+        where=counted(where, facts.c),
     )
 
+
+def _stats(
+    conn: Connection, source: RollupReader, period: Period, where: SessionFilter
+) -> ContentStats:
+    views_now, views_before = _sums_both_periods(
+        conn, source, "content_totals", ("page_views",), period, where
+    )
+    engaged_now, engaged_before = _sums_both_periods(
+        conn, source, "content_engagement_totals", ENGAGEMENT_SUMS, period, where
+    )
+    boundaries = cuts(period, previous=True)
+    distinct = {
+        name: current_and_previous(
+            distinct_counts(source, "content_totals", column, boundaries, where)
+        )
+        for name, column in (("unique_visitors", "visitor_keys"), ("pages_viewed", "page_keys"))
+    }
+
     def count(name: str, now: dict[str, Any], before: dict[str, Any]) -> Figure:
-        return Figure(Comparison(int(now[name]), int(before[name])))
+        return Figure(Comparison(number(now[name]), number(before[name])))
+
+    def average(name: str, scale: Any) -> Figure:
+        now = mean(engaged_now[name], engaged_now["engaged_views"])
+        before = mean(engaged_before[name], engaged_before["engaged_views"])
+        return Figure(Comparison(scale(now), scale(before), "mean"))
 
     return ContentStats(
         period,
         where,
         {
             "page_views": count("page_views", views_now, views_before),
-            "unique_visitors": count("visitors", views_now, views_before),
-            "pages_viewed": count("pages", views_now, views_before),
+            "unique_visitors": Figure(Comparison(*distinct["unique_visitors"])),
+            "pages_viewed": Figure(Comparison(*distinct["pages_viewed"])),
             "engaged_page_views": count("engaged_views", engaged_now, engaged_before),
-            "avg_time_on_page_seconds": Figure(
-                Comparison(
-                    _seconds(engaged_now["time_ms"]), _seconds(engaged_before["time_ms"]), "mean"
-                )
-            ),
-            "avg_scroll_depth": Figure(
-                Comparison(
-                    _rounded(engaged_now["scroll"]), _rounded(engaged_before["scroll"]), "mean"
-                )
-            ),
+            "avg_time_on_page_seconds": average("time_on_page_ms_sum", _seconds),
+            "avg_scroll_depth": average("scroll_depth_sum", _rounded),
         },
     )
+
+
+def content_stats(
+    conn: Connection, period: Period, where: SessionFilter, *, use_rollups: bool = True
+) -> ContentStats:
+    """Page views, visitors, pages viewed, average time on page and scroll depth."""
+    return _stats(conn, reader(conn, use_rollups), period, where)
 
 
 @dataclass(frozen=True)
@@ -166,74 +188,104 @@ TOP_COLUMNS = (
 )
 
 
-def _views_by_path(period: Period, where: SessionFilter) -> Select[Any]:
-    r = request_events.c
-    path = content_path(r.path).label("path")
-    now, before = in_period(r.occurred_at, period), in_period(r.occurred_at, period.previous)
-    return (
-        select(
-            path,
-            func.count().filter(now).label("page_views"),
-            func.count().filter(before).label("previous_page_views"),
-            func.count(distinct(sessions.c.visitor_hash)).filter(now).label("visitors"),
-        )
-        .select_from(PAGE_VIEWS)
-        .where(
-            page_view(),
-            where.condition(),
-            r.occurred_at >= period.previous.since,
-            r.occurred_at < period.until,
-        )
-        .group_by(path)
-        .having(func.count().filter(now) > 0)
+def _top_paths(
+    conn: Connection, source: RollupReader, period: Period, where: SessionFilter, limit: int
+) -> list[dict[str, Any]]:
+    """The most viewed pages: page views in the period and the previous one."""
+    now, plan = facts_and_plan(source, "content_views", cuts(period), where)
+    top = top_groups(
+        conn,
+        now,
+        plan,
+        ("path",),
+        "page_views",
+        counted(where, now.c),
+        limit,
+        rows_per_bucket=2 if where.include_bots else 1,
     )
+    paths = [(row["path"],) for row in top]
+    before = source.facts(
+        "content_views", cuts(period.previous), raw_condition=raw_session_condition(where)
+    )
+    b = before.c
+    previous = dict(
+        conn.execute(
+            select(b.path, func.sum(b.page_views))
+            .where(counted(where, b), in_groups(b, ("path",), paths))
+            .group_by(b.path)
+        ).all()
+    )
+    return [
+        {
+            "path": row["path"],
+            "page_views": number(row["page_views"]),
+            "previous_page_views": number(previous.get(row["path"])),
+        }
+        for row in top
+    ]
 
 
-def _engagement_by_path(dialect_name: str, period: Period, where: SessionFilter) -> Select[Any]:
-    e = engagement_events.c
-    path = content_path(e.path).label("path")
-    return (
-        select(
-            path,
-            func.count().label("engaged_views"),
-            func.avg(time_on_page_ms(dialect_name)).label("time_ms"),
-            func.avg(e.max_scroll_depth).label("scroll"),
-        )
-        .select_from(ENGAGEMENT)
-        .where(in_period(e.occurred_at, period), where.condition())
-        .group_by(path)
+def _engagement_of(
+    conn: Connection,
+    source: RollupReader,
+    period: Period,
+    where: SessionFilter,
+    paths: list[tuple[str]],
+) -> dict[str, dict[str, Any]]:
+    """Engaged views and the engagement sums of the given pages in the period."""
+    engaged = source.facts(
+        "content_engagement", cuts(period), raw_condition=raw_session_condition(where)
     )
+    e = engaged.c
+    statement = (
+        select(e.path, *(func.sum(e[name]).label(name) for name in ENGAGEMENT_SUMS))
+        .where(counted(where, e), in_groups(e, ("path",), paths))
+        .group_by(e.path)
+    )
+    return {row.path: dict(row._mapping) for row in conn.execute(statement)}
 
 
 def top_content(
-    conn: Connection, period: Period, where: SessionFilter, limit: int = 20
+    conn: Connection,
+    period: Period,
+    where: SessionFilter,
+    limit: int = 20,
+    *,
+    use_rollups: bool = True,
 ) -> TopContent:
     """Pages by page views; each page's share is of all page views in the period."""
-    dialect = conn.dialect.name
-    views = _views_by_path(period, where).subquery()
-    engaged = _engagement_by_path(dialect, period, where).subquery()
-    statement = (
-        select(views, engaged.c.engaged_views, engaged.c.time_ms, engaged.c.scroll)
-        .select_from(views.outerjoin(engaged, engaged.c.path == views.c.path))
-        .order_by(views.c.page_views.desc(), views.c.path)
-        .limit(limit)
+    source = reader(conn, use_rollups)
+    top = _top_paths(conn, source, period, where, limit)
+    paths = [(row["path"],) for row in top]
+    engagement = _engagement_of(conn, source, period, where, paths)
+    visitors = distinct_counts(
+        source,
+        "content_views",
+        "visitor_keys",
+        cuts(period),
+        where,
+        keys=("path",),
+        also=lambda columns: in_groups(columns, ("path",), paths),
     )
-    stats = content_stats(conn, period, where).figures
+    stats = _stats(conn, source, period, where).figures
     total_views = stats["page_views"].comparison.current
     rows = []
-    for found in conn.execute(statement):
-        row = dict(found._mapping)
-        comparison = Comparison(row["page_views"], row["previous_page_views"])
+    for found in top:
+        engaged = engagement.get(found["path"], {})
+        views = engaged.get("engaged_views")
+        comparison = Comparison(found["page_views"], found["previous_page_views"])
         rows.append(
             {
-                "path": row["path"],
-                "page_views": row["page_views"],
-                "share_of_all": ratio(row["page_views"], total_views),
-                "visitors": row["visitors"],
-                "engaged_views": row["engaged_views"] or 0,
-                "avg_time_on_page_seconds": _seconds(row["time_ms"]),
-                "avg_scroll_depth": _rounded(row["scroll"]),
-                "previous_page_views": row["previous_page_views"],
+                "path": found["path"],
+                "page_views": found["page_views"],
+                "share_of_all": ratio(found["page_views"], total_views),
+                "visitors": visitors.get((0, None, found["path"]), 0),
+                "engaged_views": number(views),
+                "avg_time_on_page_seconds": _seconds(
+                    mean(engaged.get("time_on_page_ms_sum"), views)
+                ),
+                "avg_scroll_depth": _rounded(mean(engaged.get("scroll_depth_sum"), views)),
+                "previous_page_views": found["previous_page_views"],
                 "change_pct": comparison.change_pct,
                 "trend": trend_direction(comparison.current, comparison.previous),
             }
@@ -254,47 +306,63 @@ def content_trends(
     granularity: Granularity,
     where: SessionFilter,
     path: str | None = None,
+    *,
+    use_rollups: bool = True,
 ) -> list[dict[str, Any]]:
     """Per UTC bucket, zero-filled, the current (partial) bucket included: page views,
     visitors and engaged views; average time on page and scroll depth are null in a bucket
     without engagement (an average of nothing is not 0)."""
     dialect = conn.dialect.name
-    r, e = request_events.c, engagement_events.c
-    bucket = time_bucket(dialect, r.occurred_at, granularity).label("bucket")
-    views = (
-        select(
-            bucket,
-            func.count().label("page_views"),
-            func.count(distinct(sessions.c.visitor_hash)).label("visitors"),
-        )
-        .select_from(PAGE_VIEWS)
-        .where(
-            page_view(),
-            in_period(r.occurred_at, period),
-            where.condition(),
-            _path_condition(r.path, path),
-        )
-        .group_by(bucket)
+    source = reader(conn, use_rollups)
+    boundaries, days = cuts(period), granularity != "hour"
+    raw = raw_session_condition(where)
+    # Over all pages, the page-less rollups (far fewer rows and keys); for one page, its rows.
+    names = (
+        ("content_totals", "content_engagement_totals", "content_totals")
+        if path is None
+        else ("content_views", "content_engagement", "content_views")
     )
-    engaged_bucket = time_bucket(dialect, e.occurred_at, granularity).label("bucket")
-    engaged = (
-        select(
-            engaged_bucket,
-            func.count().label("engaged_views"),
-            func.avg(time_on_page_ms(dialect)).label("time_ms"),
-            func.avg(e.max_scroll_depth).label("scroll"),
-        )
-        .select_from(ENGAGEMENT)
-        .where(in_period(e.occurred_at, period), where.condition(), _path_condition(e.path, path))
-        .group_by(engaged_bucket)
+    views = source.facts(names[0], boundaries, days=days, raw_condition=raw)
+    engaged = source.facts(names[1], boundaries, days=days, raw_condition=raw)
+
+    def on_page(columns: Columns) -> ColumnElement[bool]:
+        return true() if path is None else columns["path"] == path
+
+    v, e = views.c, engaged.c
+    view_bucket = time_bucket(dialect, v.bucket_at, granularity).label("bucket")
+    engaged_bucket = time_bucket(dialect, e.bucket_at, granularity).label("bucket")
+    statements = (
+        select(view_bucket, func.sum(v.page_views).label("page_views"))
+        .where(counted(where, v), on_page(v))
+        .group_by(view_bucket),
+        select(engaged_bucket, *(func.sum(e[name]).label(name) for name in ENGAGEMENT_SUMS))
+        .where(counted(where, e), on_page(e))
+        .group_by(engaged_bucket),
     )
     rows: dict[datetime, dict[str, Any]] = {}
-    for statement in (views, engaged):
+    for statement in statements:
         for found in conn.execute(statement):
             rows.setdefault(bucket_start(found.bucket), {}).update(found._mapping)
+    visitors = distinct_counts(
+        source,
+        names[2],
+        "visitor_keys",
+        boundaries,
+        where,
+        also=None if path is None else on_page,
+        days=days,
+        when=lambda moment: floor_to_bucket(moment, granularity),
+    )
+    for (_, bucket), count in visitors.items():
+        rows.setdefault(bucket, {})["visitors"] = count
     series = zero_filled(period, granularity, rows, TREND_COUNTS)
     for point in series:
         data = rows.get(datetime.fromisoformat(point["bucket"]), {})
-        point["avg_time_on_page_seconds"] = _seconds(data.get("time_ms"))
-        point["avg_scroll_depth"] = _rounded(data.get("scroll"))
+        views_engaged = data.get("engaged_views")
+        point["engaged_views"] = number(views_engaged)
+        point["page_views"] = number(data.get("page_views"))
+        point["avg_time_on_page_seconds"] = _seconds(
+            mean(data.get("time_on_page_ms_sum"), views_engaged)
+        )
+        point["avg_scroll_depth"] = _rounded(mean(data.get("scroll_depth_sum"), views_engaged))
     return series

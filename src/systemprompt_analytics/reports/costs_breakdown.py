@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Connection, and_, func, select
+from sqlalchemy import ColumnElement, Connection, and_, func, or_, select, true
 from sqlalchemy.sql import Subquery
 
 from systemprompt_analytics.errors import InvalidInputError
@@ -135,11 +135,6 @@ def _totals(
     return finish_costs(row._mapping)
 
 
-def _group_count(conn: Connection, keys: list[Any], where: ColumnElement[bool]) -> int:
-    groups = select(*keys).where(where).group_by(*keys).subquery()
-    return int(conn.execute(select(func.count()).select_from(groups)).scalar_one())
-
-
 def _name_groups(row: dict[str, Any], labels: tuple[str, ...]) -> dict[str, Any]:
     """NULL agent or user: the ``unattributed`` group."""
     row["unattributed"] = any(row[label] is None for label in labels)
@@ -147,6 +142,15 @@ def _name_groups(row: dict[str, Any], labels: tuple[str, ...]) -> dict[str, Any]
         if row[label] is None:
             row[label] = UNATTRIBUTED
     return row
+
+
+def _one_of(keys: list[Any], groups: list[tuple[Any, ...]]) -> ColumnElement[bool]:
+    """Rows of any of ``groups`` (values of ``keys``; NULL matches NULL)."""
+
+    def matches(key: Any, value: Any) -> ColumnElement[bool]:
+        return key.is_(None) if value is None else key == value  # type: ignore[no-any-return]
+
+    return or_(*(and_(*(map(matches, keys, group))) for group in groups))
 
 
 def cost_breakdown(
@@ -159,55 +163,82 @@ def cost_breakdown(
     use_rollups: bool = True,
 ) -> CostBreakdown:
     """Groups by cost (then requests) descending, each with its share of the true totals and
-    its cost in the previous period of equal length."""
+    its cost in the previous period of equal length.
+
+    The groups are ranked over the period alone (with how many there are, in the same
+    query); the previous period is read for the groups shown only."""
     check_limit(limit)
     if by not in DIMENSIONS:
         raise InvalidInputError("by", f"must be one of {', '.join(DIMENSIONS)}")
     period = window.period
-    facts = ai_facts(
-        reader(conn, use_rollups), cuts(period, previous=True), filters, by_user=by == "user"
-    )
+    source = reader(conn, use_rollups)
+    facts = ai_facts(source, cuts(period, previous=True), filters, by_user=by == "user")
     bucket_at = facts.c.bucket_at
-    current = in_period(bucket_at, period)
-    previous = in_period(bucket_at, period.previous)
     matching = request_filter_on(filters, facts.c)
     labels = tuple(name for name, _ in DIMENSIONS[by])
     keys = [facts.c[column] for _, column in DIMENSIONS[by]]
     aggregates = cost_aggregates(facts)
+    everything = true()
     cost, requests = aggregates["cost_microdollars"], aggregates["requests"]
     statement = (
         select(
             *(facts.c[column].label(name) for name, column in DIMENSIONS[by]),
-            *labelled(current, aggregates),
-            *(build(previous).label(f"previous_{name}") for name, build in aggregates.items()),
+            *labelled(everything, aggregates),
+            func.count().over().label("groups"),
         )
-        .where(bucket_at >= period.previous.since, bucket_at < period.until, matching)
+        .where(in_period(bucket_at, period), matching)
         .group_by(*keys)
-        .having(requests(current) > 0)
+        .having(requests(everything) > 0)
         .order_by(
-            func.coalesce(cost(current), 0).desc(),
-            requests(current).desc(),
+            func.coalesce(cost(everything), 0).desc(),
+            requests(everything).desc(),
             *(column.asc().nulls_last() for column in keys),
         )
         .limit(limit)
     )
-    total = _totals(conn, facts, period, filters)
+    found_rows = conn.execute(statement).all()
+    groups = int(found_rows[0].groups) if found_rows else 0
+    shown = [tuple(found._mapping[label] for label in labels) for found in found_rows]
+    earlier = _previous(conn, facts, keys, shown, period, matching)
+    # From the request rollup (far fewer rows than the per-user one): the same sums.
+    total = _totals(conn, ai_facts(source, cuts(period), filters), period, filters)
     rows = []
-    for found in conn.execute(statement):
+    for group, found in zip(shown, found_rows, strict=True):
         raw = found._mapping
-        earlier = finish_costs({name: raw[f"previous_{name}"] for name in aggregates})
+        before = earlier.get(group) or finish_costs(dict.fromkeys(aggregates))
         row = {label: raw[label] for label in labels} | finish_costs(raw)
-        row["previous_requests"] = earlier["requests"]
-        row["previous_cost_microdollars"] = earlier["cost_microdollars"]
+        row["previous_requests"] = before["requests"]
+        row["previous_cost_microdollars"] = before["cost_microdollars"]
         row["cost_change_pct"] = Comparison(
             row["cost_microdollars"], row["previous_cost_microdollars"], "amount"
         ).change_pct
         rows.append(_shares(_name_groups(row, labels), total))
-    total["groups"] = _group_count(conn, keys, and_(current, matching))
+    total["groups"] = groups
     rest = remainder(total, rows, _SUMMED)
     rest["groups"] = total["groups"] - len(rows)
     settle_rest_cost(rest)
     return CostBreakdown(window, filters, by, limit, total, rows, _shares(rest, total))
+
+
+def _previous(
+    conn: Connection,
+    facts: Subquery,
+    keys: list[Any],
+    shown: list[tuple[Any, ...]],
+    period: Period,
+    matching: ColumnElement[bool],
+) -> dict[tuple[Any, ...], dict[str, Any]]:
+    """The cost figures of the groups ``shown`` in the previous period."""
+    if not shown:
+        return {}
+    statement = (
+        select(*keys, *labelled(true(), cost_aggregates(facts)))
+        .where(in_period(facts.c.bucket_at, period.previous), matching, _one_of(keys, shown))
+        .group_by(*keys)
+    )
+    return {
+        tuple(found[: len(keys)]): finish_costs(found._mapping) for found in conn.execute(statement)
+    }
 
 
 UNPRICED_TOKENS = tuple(f"{kind}_tokens" for kind in TOKEN_KINDS)

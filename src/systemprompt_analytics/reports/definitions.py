@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, and_, case, exists, func, not_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, exists, func, not_, or_, select
 
 from systemprompt_analytics.models.period import Period
 from systemprompt_analytics.storage.dialect import least, seconds_between
@@ -16,6 +16,8 @@ from systemprompt_analytics.storage.schema import (
     agent_tasks,
     ai_requests,
     client_events,
+    conversation_messages,
+    conversations,
     engagement_events,
     request_events,
     sessions,
@@ -33,6 +35,8 @@ BOUNCE_ENGAGED_TIME = timedelta(seconds=10)  # a bounce has less engaged time th
 INTERACTIVE_EVENT_TYPES = ("link_click", "custom", "conversion")
 # A change within ±5% of the previous value (inclusive) is "flat".
 TREND_FLAT_BAND_PCT = 5
+# The reading patterns an engagement row may carry (the tracker's classification).
+READING_PATTERNS = ("bounce", "skim", "scan", "read", "engaged")
 
 
 def bot_session() -> ColumnElement[bool]:
@@ -149,18 +153,20 @@ def successful_tool_execution(status: Any = None) -> ColumnElement[bool]:
     return (tool_executions.c.status if status is None else status) == "success"
 
 
-def finished_agent_task() -> ColumnElement[bool]:
-    """A task that reached a terminal status; agent success rate = completed / finished."""
-    return agent_tasks.c.status.in_(TERMINAL_TASK_STATUSES)
+def finished_agent_task(status: Any = None) -> ColumnElement[bool]:
+    """A task that reached a terminal status; agent success rate = completed / finished.
+
+    ``status``: the status column to test (default ``agent_tasks.status``; a rollup's)."""
+    return (agent_tasks.c.status if status is None else status).in_(TERMINAL_TASK_STATUSES)
 
 
-def completed_agent_task() -> ColumnElement[bool]:
-    return agent_tasks.c.status == "completed"
+def completed_agent_task(status: Any = None) -> ColumnElement[bool]:
+    return (agent_tasks.c.status if status is None else status) == "completed"
 
 
-def failed_agent_task() -> ColumnElement[bool]:
+def failed_agent_task(status: Any = None) -> ColumnElement[bool]:
     """A task that ended in error (``failed`` or ``rejected``); agent top errors list these."""
-    return agent_tasks.c.status.in_(FAILED_TASK_STATUSES)
+    return (agent_tasks.c.status if status is None else status).in_(FAILED_TASK_STATUSES)
 
 
 def session_active_in(period: Period) -> ColumnElement[bool]:
@@ -192,6 +198,36 @@ def content_path(column: Any) -> ColumnElement[Any]:
     """
     trimmed = func.rtrim(column, "/")
     return case((column.is_(None), None), (trimmed == "", "/"), else_=trimmed)
+
+
+def previous_page_view() -> Select[Any]:
+    """The page view before this one (a ``request_events`` row) in its session, ordered by
+    time then id, as a query correlated to ``request_events``: its normalised path as
+    ``from_path`` (no row for the session's first page view).
+
+    A navigation transition is a page view and this previous page: it happens at the later
+    view's time, and the look-up spans the whole session, never cut at a report's window.
+    """
+    earlier = request_events.alias("earlier_page_view")
+    e, r = earlier.c, request_events.c
+    return (
+        select(content_path(e.path).label("from_path"))
+        .where(
+            e.session_id == r.session_id,
+            e.kind == "page",
+            # Redundant with the next condition, but it bounds the index range scanned.
+            e.occurred_at <= r.occurred_at,
+            or_(e.occurred_at < r.occurred_at, and_(e.occurred_at == r.occurred_at, e.id < r.id)),
+        )
+        .order_by(e.occurred_at.desc(), e.id.desc())
+        .limit(1)
+        .correlate(request_events)
+    )
+
+
+def previous_page_path() -> ColumnElement[Any]:
+    """:func:`previous_page_view`'s path as a scalar subquery (NULL for a first page view)."""
+    return previous_page_view().scalar_subquery()
 
 
 def time_on_page_ms(dialect_name: str) -> ColumnElement[Any]:
@@ -240,6 +276,18 @@ def bounce_session(dialect_name: str) -> ColumnElement[bool]:
         sessions.c.page_view_count == 1,
         session_engaged_ms(dialect_name) < threshold,
         not_(interactive_session()),
+    )
+
+
+def conversation_length() -> ColumnElement[int]:
+    """A conversation's length: all of its messages (also those after a report's window),
+    counted per conversation (a ``conversations`` row) before any join."""
+    m = conversation_messages.c
+    return (
+        select(func.count())
+        .where(m.conversation_id == conversations.c.id)
+        .correlate(conversations)
+        .scalar_subquery()
     )
 
 

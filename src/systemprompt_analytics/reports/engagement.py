@@ -2,7 +2,8 @@
 
 One engagement row describes one page view: engaged (visible and focused) time, scroll depth,
 clicks, rage and dead clicks, and the reading pattern the tracker saw. Time on page is capped
-at 30 minutes per row (``time_on_page_ms``).
+at 30 minutes per row (``time_on_page_ms``). Per-page figures are sums and counts from the
+``content_engagement`` rollup; averages are those sums over the engaged views.
 """
 
 from __future__ import annotations
@@ -10,26 +11,50 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, func, select
+from sqlalchemy import ColumnElement, Connection, and_, func, select
+from sqlalchemy.sql import FromClause
 
 from systemprompt_analytics.errors import InvalidInputError
 from systemprompt_analytics.models.period import Period
 from systemprompt_analytics.reports.compare import ratio
+from systemprompt_analytics.reports.content_facts import (
+    counted,
+    distinct_counts,
+    facts_and_plan,
+    in_groups,
+    mean,
+    number,
+    raw_session_condition,
+)
 from systemprompt_analytics.reports.definitions import (
+    READING_PATTERNS,
     bot_session,
     bounce_session,
     capped_duration_seconds,
     content_path,
-    in_period,
     interactive_session,
     session_engaged_ms,
     time_on_page_ms,
 )
 from systemprompt_analytics.reports.filters import SessionFilter
+from systemprompt_analytics.reports.rollup_facts import cuts, reader
+from systemprompt_analytics.reports.top_groups import top_groups
 from systemprompt_analytics.storage.repositories.content import add_registry_fields
 from systemprompt_analytics.storage.schema import client_events, engagement_events, sessions
 
-READING_PATTERNS = ("bounce", "skim", "scan", "read", "engaged")
+# The content_engagement rollup's measures (storage/rollups/specs.py), summed per page.
+ENGAGEMENT_MEASURES = (
+    "engaged_views",
+    "time_on_page_ms_sum",
+    "scroll_depth_sum",
+    "clicks",
+    "rage_clicks",
+    "dead_clicks",
+    "views_with_rage_clicks",
+    "views_with_dead_clicks",
+    *(f"pattern_{name}" for name in READING_PATTERNS),
+)
+
 UNKNOWN_PATTERN = "unknown"  # rows the tracker sent without a reading pattern
 
 
@@ -37,38 +62,36 @@ def _seconds(milliseconds: Any) -> float | None:
     return None if milliseconds is None else round(float(milliseconds) / 1000.0, 1)
 
 
-def _aggregates(dialect_name: str) -> list[ColumnElement[Any]]:
-    e = engagement_events.c
-    columns: list[ColumnElement[Any]] = [
-        func.count().label("engaged_views"),
-        func.avg(time_on_page_ms(dialect_name)).label("time_ms"),
-        func.avg(e.max_scroll_depth).label("scroll"),
-        func.coalesce(func.sum(e.click_count), 0).label("clicks"),
-        func.coalesce(func.sum(e.rage_click_count), 0).label("rage_clicks"),
-        func.coalesce(func.sum(e.dead_click_count), 0).label("dead_clicks"),
-        func.count().filter(e.rage_click_count > 0).label("views_with_rage_clicks"),
-        func.count().filter(e.dead_click_count > 0).label("views_with_dead_clicks"),
-    ]
-    for pattern in READING_PATTERNS:
-        columns.append(func.count().filter(e.reading_pattern == pattern).label(pattern))
-    return columns
+def _sums(facts: FromClause) -> list[ColumnElement[Any]]:
+    """The engagement rollup's measures summed (every one a count or a sum)."""
+    return [func.sum(facts.c[name]).label(name) for name in ENGAGEMENT_MEASURES]
 
 
 def _summary(row: dict[str, Any], total_views: int) -> dict[str, Any]:
-    views = int(row["engaged_views"])
-    patterns = {name: int(row.pop(name)) for name in READING_PATTERNS}
+    """A page's (or the totals') figures from its summed measures."""
+    views = number(row["engaged_views"])
+    patterns = {name: number(row[f"pattern_{name}"]) for name in READING_PATTERNS}
     patterns[UNKNOWN_PATTERN] = views - sum(patterns.values())
-    row["engaged_views"] = views
-    row["share_of_all"] = ratio(views, total_views)
-    row["avg_time_on_page_seconds"] = _seconds(row.pop("time_ms"))
-    scroll = row.pop("scroll")
-    row["avg_scroll_depth"] = None if scroll is None else round(float(scroll), 1)
-    for name in ("clicks", "rage_clicks", "dead_clicks"):
-        row[name] = int(row[name])
-    row["reading_patterns"] = {
-        name: {"views": count, "share": ratio(count, views)} for name, count in patterns.items()
-    }
-    return row
+    scroll = mean(row["scroll_depth_sum"], views)
+    summary: dict[str, Any] = {"path": row["path"]} if "path" in row else {}
+    summary.update(
+        {
+            "engaged_views": views,
+            "clicks": number(row["clicks"]),
+            "rage_clicks": number(row["rage_clicks"]),
+            "dead_clicks": number(row["dead_clicks"]),
+            "views_with_rage_clicks": number(row["views_with_rage_clicks"]),
+            "views_with_dead_clicks": number(row["views_with_dead_clicks"]),
+            "share_of_all": ratio(views, total_views),
+            "avg_time_on_page_seconds": _seconds(mean(row["time_on_page_ms_sum"], views)),
+            "avg_scroll_depth": None if scroll is None else round(scroll, 1),
+            "reading_patterns": {
+                name: {"views": count, "share": ratio(count, views)}
+                for name, count in patterns.items()
+            },
+        }
+    )
+    return summary
 
 
 @dataclass(frozen=True)
@@ -123,34 +146,50 @@ def page_engagement(
     where: SessionFilter,
     limit: int = 20,
     path: str | None = None,
+    *,
+    use_rollups: bool = True,
 ) -> PageEngagement:
     """Per page (most engaged views first): average time on page and scroll depth, clicks,
-    rage and dead clicks, and the reading-pattern mix. Shares are of all engaged views."""
-    e = engagement_events.c
-    dialect = conn.dialect.name
-    page = content_path(e.path).label("path")
-    source = engagement_events.join(sessions, sessions.c.id == e.session_id)
-    conditions = [in_period(e.occurred_at, period), where.condition()]
+    rage and dead clicks, and the reading-pattern mix. Shares are of all engaged views.
+
+    Read from the engagement rollups (raw rows at the window's edges, and for a source or
+    channel filter); ``use_rollups=False`` reads every row raw."""
+    source = reader(conn, use_rollups)
+    boundaries = cuts(period)
+    raw = raw_session_condition(where)
+    facts, plan = facts_and_plan(source, "content_engagement", boundaries, where)
+    e = facts.c
+    conditions = [counted(where, e)]
     if path is not None:
-        conditions.append(content_path(e.path) == path)
-    totals_row = dict(
-        conn.execute(select(*_aggregates(dialect)).select_from(source).where(*conditions))
-        .one()
-        ._mapping
+        conditions.append(e.path == path)
+        totals_row = dict(conn.execute(select(*_sums(facts)).where(*conditions)).one()._mapping)
+        total_rows = 1 if number(totals_row["engaged_views"]) else 0
+    else:  # over all pages: the page-less rollup (far fewer rows), with the pages engaged
+        everything = source.facts("content_engagement_totals", boundaries, raw_condition=raw)
+        totals = select(*_sums(everything)).where(counted(where, everything.c))
+        totals_row = dict(conn.execute(totals).one()._mapping)
+        pages = distinct_counts(source, "content_engagement_totals", "page_keys", boundaries, where)
+        total_rows = pages.get((0, None), 0)
+    total_views = number(totals_row["engaged_views"])
+    top = top_groups(
+        conn,
+        facts,
+        plan,
+        ("path",),
+        "engaged_views",
+        and_(*conditions),
+        limit,
+        rows_per_bucket=2 if where.include_bots else 1,
     )
-    total_views = int(totals_row["engaged_views"])
+    pages_shown = [(row["path"],) for row in top]
     statement = (
-        select(page, *_aggregates(dialect))
-        .select_from(source)
-        .where(*conditions)
-        .group_by(page)
-        .order_by(func.count().desc(), page)
-        .limit(limit)
+        select(e.path, *_sums(facts))
+        .where(*conditions, in_groups(e, ("path",), pages_shown))
+        .group_by(e.path)
     )
-    rows = [_summary(dict(row._mapping), total_views) for row in conn.execute(statement)]
+    summed = {row.path: dict(row._mapping) for row in conn.execute(statement)}
+    rows = [_summary(summed[row["path"]], total_views) for row in top]
     add_registry_fields(conn, rows)
-    groups = select(page).select_from(source).where(*conditions).group_by(page).subquery()
-    total_rows = conn.execute(select(func.count()).select_from(groups)).scalar_one()
     return PageEngagement(
         period, where, path, _summary(totals_row, total_views), rows, int(total_rows)
     )

@@ -13,10 +13,13 @@ records the unit's best attempt — see funnels/matcher.py):
 - human units only by default (DESIGN §6, :func:`reports.definitions.human_session` on the
   session that last advanced the unit); ``include_bots`` counts everything.
 
-Counts come from one grouped query. Times are computed here from the rows' step timestamps: they
-live in a JSON array, and reading its elements as timestamps needs different JSON and date
-functions on each database, while Python gives one code path with the same median (the very
-``percentile_cont`` function SQLite's aggregate uses).
+For the human units of a funnel counted per session, counts and times come from the
+``funnel_units`` and ``funnel_times`` rollups (storage/rollups/platform_specs.py): units per step
+reached, and every time between steps in whole microseconds, turned into seconds here exactly as
+``timedelta.total_seconds()`` does. Otherwise (a funnel counted per visitor, or bots included)
+counts come from one grouped query over the progress rows, and times from the rows' step
+timestamps (a JSON array) read here. Medians and means are computed in Python either way (the
+very ``percentile_cont`` function SQLite's aggregate uses).
 """
 
 from __future__ import annotations
@@ -28,11 +31,14 @@ from typing import Any
 
 from sqlalchemy import Connection, Select, func, select
 
-from systemprompt_analytics.funnels.definition import format_matcher, format_window
+from systemprompt_analytics.funnels.definition import Unit, format_matcher, format_window
 from systemprompt_analytics.models.period import Period
 from systemprompt_analytics.reports.definitions import human_session, in_period
+from systemprompt_analytics.reports.rollup_facts import cuts, reader
 from systemprompt_analytics.storage.engine import percentile_cont
 from systemprompt_analytics.storage.repositories.funnels import StoredFunnel
+from systemprompt_analytics.storage.rollups import RollupReader
+from systemprompt_analytics.storage.rollups.platform_specs import TO_CONVERT
 from systemprompt_analytics.storage.schema import funnel_progress, sessions
 
 STEP_COLUMNS = (
@@ -125,23 +131,61 @@ def _mean(values: list[float]) -> float | None:
     return fmean(values) if values else None
 
 
-def funnel_report(
-    conn: Connection, stored: StoredFunnel, period: Period, *, include_bots: bool = False
-) -> FunnelReport:
-    funnel = stored.funnel
-    count = len(funnel.steps)
-    progress = funnel_progress.c
-    by_step: dict[int, int] = dict(
-        conn.execute(
-            _units(stored, period, include_bots, progress.current_step, func.count()).group_by(
-                progress.current_step
-            )
-        ).all()
+def _from_rollups(stored: StoredFunnel, include_bots: bool) -> bool:
+    """The human units of a funnel counted per session come from rollups; a visitor's
+    progress may have started in an earlier session than the one whose flags count."""
+    return not include_bots and stored.funnel.unit is Unit.SESSION
+
+
+def _units_by_step(
+    conn: Connection,
+    source: RollupReader,
+    stored: StoredFunnel,
+    period: Period,
+    include_bots: bool,
+) -> dict[int, int]:
+    """Units started in the period per last step reached."""
+    if not _from_rollups(stored, include_bots):
+        progress = funnel_progress.c
+        grouped = _units(stored, period, include_bots, progress.current_step, func.count())
+        found = conn.execute(grouped.group_by(progress.current_step))
+        return {int(step): int(units) for step, units in found}
+    facts = source.facts("funnel_units", cuts(period))
+    c = facts.c
+    statement = (
+        select(c.current_step, func.sum(c.units))
+        .where(in_period(c.bucket_at, period), c.funnel_id == stored.id)
+        .group_by(c.current_step)
     )
-    # entered[n] = units whose last step reached is n or later.
-    entered = [sum(units for step, units in by_step.items() if step >= n) for n in range(count)]
+    return {int(step): int(units) for step, units in conn.execute(statement)}
+
+
+def _times(
+    conn: Connection,
+    source: RollupReader,
+    stored: StoredFunnel,
+    period: Period,
+    include_bots: bool,
+) -> tuple[list[list[float]], list[float]]:
+    """Seconds from each step to the next (per step) and from step 1 to the last, over the
+    units started in the period that went that far."""
+    count = len(stored.funnel.steps)
     gaps: list[list[float]] = [[] for _ in range(count)]
     to_convert: list[float] = []
+    if _from_rollups(stored, include_bots):
+        runs = source.values(
+            "funnel_times",
+            "gap_us_values",
+            cuts(period),
+            keys=("step",),
+            where=lambda columns: columns["funnel_id"] == stored.id,
+        )
+        for run in runs:
+            # Exactly what ``timedelta.total_seconds()`` gives for these microseconds.
+            seconds = [micros / 1_000_000 for micros in run.values]
+            (to_convert if run.key[0] == TO_CONVERT else gaps[run.key[0]]).extend(seconds)
+        return gaps, to_convert
+    progress = funnel_progress.c
     advanced = (
         _units(stored, period, include_bots, progress.step_timestamps)
         .where(progress.current_step >= 1)
@@ -153,6 +197,24 @@ def funnel_report(
             gaps[n].append((times[n + 1] - times[n]).total_seconds())
         if len(times) == count:
             to_convert.append((times[-1] - times[0]).total_seconds())
+    return gaps, to_convert
+
+
+def funnel_report(
+    conn: Connection,
+    stored: StoredFunnel,
+    period: Period,
+    *,
+    include_bots: bool = False,
+    use_rollups: bool = True,
+) -> FunnelReport:
+    funnel = stored.funnel
+    count = len(funnel.steps)
+    source = reader(conn, use_rollups)
+    by_step = _units_by_step(conn, source, stored, period, include_bots)
+    # entered[n] = units whose last step reached is n or later.
+    entered = [sum(units for step, units in by_step.items() if step >= n) for n in range(count)]
+    gaps, to_convert = _times(conn, source, stored, period, include_bots)
     steps = []
     for n, step in enumerate(funnel.steps):
         last = n == count - 1

@@ -1,22 +1,42 @@
 """Internal navigation: which page visitors went to next, from consecutive page views.
 
-A transition is a page view followed by the next page view of the same session (ordered by
-time, then by id), both in the period. Repeats of the same path (reloads) are not transitions.
+A transition is a page view and the page view before it in the same session (ordered by
+time, then by id): it happens at the later view's time, so it is in the period when that
+view is, whenever the earlier one was. Repeats of the same path (reloads) are not transitions.
+
+Read from the navigation rollups — page views by their previous page with the sessions making
+them, and over all transitions their count, sessions and distinct pairs (key sets, so
+``sessions`` and ``total_rows`` are exact distinct counts) — with raw rows at the window's
+edges; the most frequent transitions are found without summing every pair
+(:mod:`.top_groups`). ``use_rollups=False`` reads every row raw and gives the same figures.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, distinct, func, select
+from sqlalchemy import ColumnElement, Connection, and_, func, select
 
 from systemprompt_analytics.models.period import Period
 from systemprompt_analytics.reports.compare import ratio
-from systemprompt_analytics.reports.definitions import content_path, in_period, page_view
+from systemprompt_analytics.reports.content_facts import (
+    counted,
+    distinct_counts,
+    facts_and_plan,
+    in_groups,
+    number,
+    raw_session_condition,
+)
 from systemprompt_analytics.reports.filters import SessionFilter
-from systemprompt_analytics.storage.repositories.content import registered_by_path
-from systemprompt_analytics.storage.schema import request_events, sessions
+from systemprompt_analytics.reports.rollup_facts import cuts, reader
+from systemprompt_analytics.reports.top_groups import top_groups
+from systemprompt_analytics.storage.repositories.content import Registered, registered_by_path
+from systemprompt_analytics.storage.rollups import RollupReader
+from systemprompt_analytics.storage.rollups.source import Columns
+
+ENDS = ("from_path", "to_path")
 
 
 @dataclass(frozen=True)
@@ -38,6 +58,58 @@ class NavigationReport:
         }
 
 
+def _transitions(
+    columns: Columns, from_path: str | None, to_path: str | None
+) -> ColumnElement[bool]:
+    """Rows of the navigation rollup (by column name) that are transitions asked for: a
+    previous page that differs from the page, optionally a given one on either end."""
+    conditions = [columns["from_path"].is_not(None), columns["from_path"] != columns["to_path"]]
+    if from_path is not None:
+        conditions.append(columns["from_path"] == from_path)
+    if to_path is not None:
+        conditions.append(columns["to_path"] == to_path)
+    return and_(*conditions)
+
+
+def _totals(
+    conn: Connection,
+    source: RollupReader,
+    boundaries: list[datetime],
+    where: SessionFilter,
+    from_path: str | None,
+    to_path: str | None,
+) -> tuple[int, int, int]:
+    """Transitions, the sessions making them and the distinct (from, to) pairs among them."""
+    raw = raw_session_condition(where)
+    if from_path is None and to_path is None:  # every transition: the page-less rollup
+        totals = source.facts("navigation_totals", boundaries, raw_condition=raw)
+        transitions = conn.execute(
+            select(func.sum(totals.c.transitions)).where(counted(where, totals.c))
+        ).scalar()
+        sessions, pairs = (
+            distinct_counts(source, "navigation_totals", column, boundaries, where).get(
+                (0, None), 0
+            )
+            for column in ("session_keys", "pair_keys")
+        )
+        return number(transitions), sessions, pairs
+    facts = source.facts("navigation", boundaries, raw_condition=raw)
+    v = facts.c
+    matching = and_(counted(where, v), _transitions(v, from_path, to_path))
+    transitions = conn.execute(select(func.sum(v.page_views)).where(matching)).scalar()
+    groups = select(v.from_path, v.to_path).where(matching).group_by(v.from_path, v.to_path)
+    total_rows = conn.execute(select(func.count()).select_from(groups.subquery())).scalar_one()
+    in_sessions = distinct_counts(
+        source,
+        "navigation",
+        "session_keys",
+        boundaries,
+        where,
+        also=lambda columns: _transitions(columns, from_path, to_path),
+    )
+    return number(transitions), in_sessions.get((0, None), 0), int(total_rows)
+
+
 def navigation(
     conn: Connection,
     period: Period,
@@ -45,62 +117,66 @@ def navigation(
     limit: int = 20,
     from_path: str | None = None,
     to_path: str | None = None,
+    *,
+    use_rollups: bool = True,
 ) -> NavigationReport:
     """Transitions between (normalised) paths, most frequent first; ``from_path``/``to_path``
     keep those leaving or reaching one page. Shares are of every matching transition."""
-    r = request_events.c
-    path = content_path(r.path)
-    views = (
-        select(
-            r.session_id,
-            path.label("from_path"),
-            func.lead(path)
-            .over(partition_by=r.session_id, order_by=(r.occurred_at, r.id))
-            .label("to_path"),
+    source = reader(conn, use_rollups)
+    boundaries = cuts(period)
+    facts, plan = facts_and_plan(source, "navigation", boundaries, where)
+    matching = and_(counted(where, facts.c), _transitions(facts.c, from_path, to_path))
+    top = top_groups(
+        conn,
+        facts,
+        plan,
+        ENDS,
+        "page_views",
+        matching,
+        limit,
+        rows_per_bucket=2 if where.include_bots else 1,
+    )
+    shown = [(row["from_path"], row["to_path"]) for row in top]
+    transitions, in_sessions, total_rows = _totals(
+        conn, source, boundaries, where, from_path, to_path
+    )
+    per_row = distinct_counts(
+        source,
+        "navigation",
+        "session_keys",
+        boundaries,
+        where,
+        keys=ENDS,
+        also=lambda columns: and_(
+            _transitions(columns, from_path, to_path), in_groups(columns, ENDS, shown)
+        ),
+    )
+    registry = registered_by_path(conn, [path for pair in shown for path in pair])
+    rows = []
+    for found, (start, end) in zip(top, shown, strict=True):
+        count = number(found["page_views"])
+        rows.append(
+            {
+                "from_path": start,
+                "to_path": end,
+                "transitions": count,
+                "sessions": per_row.get((0, None, start, end), 0),
+                "share_of_all": ratio(count, transitions),
+                "from_title": _title(registry, start),
+                "to_title": _title(registry, end),
+            }
         )
-        .select_from(request_events.join(sessions, sessions.c.id == r.session_id))
-        .where(page_view(), in_period(r.occurred_at, period), where.condition())
-        .subquery()
-    )
-    v = views.c
-    conditions = [v.to_path.is_not(None), v.to_path != v.from_path]
-    if from_path is not None:
-        conditions.append(v.from_path == from_path)
-    if to_path is not None:
-        conditions.append(v.to_path == to_path)
-    matching = and_(*conditions)
-    transitions, in_sessions = conn.execute(
-        select(func.count(), func.count(distinct(v.session_id))).where(matching)
-    ).one()
-    statement = (
-        select(
-            v.from_path,
-            v.to_path,
-            func.count().label("transitions"),
-            func.count(distinct(v.session_id)).label("sessions"),
-        )
-        .where(matching)
-        .group_by(v.from_path, v.to_path)
-        .order_by(func.count().desc(), v.from_path, v.to_path)
-        .limit(limit)
-    )
-    rows = [dict(row._mapping) for row in conn.execute(statement)]
-    registry = registered_by_path(
-        conn, [row["from_path"] for row in rows] + [row["to_path"] for row in rows]
-    )
-    for row in rows:
-        row["share_of_all"] = ratio(row["transitions"], transitions)
-        for end in ("from", "to"):
-            entry = registry.get(row[f"{end}_path"])
-            row[f"{end}_title"] = entry.title if entry else None
-    groups = select(v.from_path, v.to_path).where(matching).group_by(v.from_path, v.to_path)
-    total_rows = conn.execute(select(func.count()).select_from(groups.subquery())).scalar_one()
     return NavigationReport(
         period,
         where,
         from_path,
         to_path,
-        {"transitions": int(transitions), "sessions": int(in_sessions)},
+        {"transitions": transitions, "sessions": in_sessions},
         rows,
-        int(total_rows),
+        total_rows,
     )
+
+
+def _title(registry: dict[str, Registered], path: str) -> str | None:
+    entry = registry.get(path)
+    return entry.title if entry else None

@@ -9,20 +9,17 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from systemprompt_analytics.models.period import Period
-from systemprompt_analytics.reports.agents import agent_list
+from systemprompt_analytics.reports.agents import agent_list, agent_overview
 from systemprompt_analytics.reports.compare import (
     Comparison,
     MetricKind,
     aggregate_both_periods,
-    count_distinct_of,
-    count_of,
     ratio,
     sum_of,
 )
+from systemprompt_analytics.reports.conversations import conversation_overview
 from systemprompt_analytics.reports.definitions import (
     active_session,
-    completed_agent_task,
-    finished_agent_task,
     human_session,
     successful_tool_execution,
 )
@@ -37,15 +34,10 @@ from systemprompt_analytics.reports.rollup_facts import (
     request_filter_on,
     sessions_of,
 )
+from systemprompt_analytics.reports.sessions import human_visitors
 from systemprompt_analytics.reports.tools import tool_list
 from systemprompt_analytics.reports.users import UserRanking, top_users, user_overview
 from systemprompt_analytics.storage.rollups import RollupReader
-from systemprompt_analytics.storage.schema import (
-    agent_tasks,
-    conversation_messages,
-    conversations,
-    sessions,
-)
 
 MICRODOLLARS_PER_USD = 1_000_000
 LEADERBOARD_SIZE = 5
@@ -149,15 +141,10 @@ def session_section(
             "total": sessions_of(facts),
         },
     )
-    # Distinct visitors do not add up over buckets: counted from the sessions themselves.
-    visitors_cur, visitors_prev = aggregate_both_periods(
-        conn,
-        sessions,
-        sessions.c.started_at,
-        period,
-        {"visitors": count_distinct_of(sessions.c.visitor_hash, human_session())},
-    )
-    cur["visitors"], prev["visitors"] = visitors_cur["visitors"], visitors_prev["visitors"]
+    # Exact distinct visitors of both periods from the visitor key sets (stretch 0 = previous).
+    visitors = human_visitors(source, boundaries)
+    prev["visitors"] = visitors.get((0, None), 0)
+    cur["visitors"] = visitors.get((1, None), 0)
     active_now = conn.execute(
         select(func.count()).where(active_session(now), human_session())
     ).scalar_one()
@@ -245,39 +232,12 @@ def tool_section(conn: Connection, period: Period, source: RollupReader | None =
     }
 
 
-def agent_section(conn: Connection, period: Period) -> Section:
-    cur, prev = aggregate_both_periods(
-        conn,
-        agent_tasks,
-        agent_tasks.c.started_at,
-        period,
-        {
-            "tasks": count_of(),
-            "finished": count_of(finished_agent_task()),
-            "completed": count_of(completed_agent_task()),
-        },
-    )
-    return {
-        "tasks": _compare(cur, prev, "tasks"),
-        "success_rate": _rate(cur, prev, "completed", "finished"),
-    }
+def agent_section(conn: Connection, period: Period, source: RollupReader) -> Section:
+    return dict(agent_overview(conn, period, source))
 
 
-def conversation_section(conn: Connection, period: Period) -> Section:
-    cur, prev = aggregate_both_periods(
-        conn, conversations, conversations.c.started_at, period, {"started": count_of()}
-    )
-    msg_cur, msg_prev = aggregate_both_periods(
-        conn,
-        conversation_messages,
-        conversation_messages.c.created_at,
-        period,
-        {"messages": count_of()},
-    )
-    return {
-        "started": _compare(cur, prev, "started"),
-        "messages": _compare(msg_cur, msg_prev, "messages"),
-    }
+def conversation_section(conn: Connection, period: Period, source: RollupReader) -> Section:
+    return dict(conversation_overview(conn, period, source))
 
 
 def leaderboards(
@@ -320,9 +280,9 @@ def overview(
             "requests": requests,
             "costs": costs,
             "tools": tool_section(conn, period, source),
-            "agents": agent_section(conn, period),
-            "conversations": conversation_section(conn, period),
-            "users": user_overview(conn, period),
+            "agents": agent_section(conn, period, source),
+            "conversations": conversation_section(conn, period, source),
+            "users": user_overview(conn, period, source),
         },
         leaderboards=leaderboards(conn, period, include_synthetic, use_rollups=use_rollups),
         include_synthetic=include_synthetic,

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
-from sqlalchemy import Connection, and_, distinct, func, select, true
+from sqlalchemy import Connection, and_, func, select, true
 
 from systemprompt_analytics.models.period import Period
-from systemprompt_analytics.reports.buckets import zero_filled
+from systemprompt_analytics.reports.buckets import floor_to_bucket, zero_filled
 from systemprompt_analytics.reports.compare import (
     Comparison,
     aggregate_both_periods,
-    count_distinct_of,
     ratio,
     sum_of,
 )
@@ -32,9 +33,32 @@ from systemprompt_analytics.reports.rollup_facts import (
     sessions_of,
 )
 from systemprompt_analytics.storage.dialect import Granularity, bucket_start, time_bucket
+from systemprompt_analytics.storage.rollups import RollupReader
 from systemprompt_analytics.storage.schema import sessions
 
 DURATION_CAP = SESSION_DURATION_CAP
+
+
+def human_visitors(
+    source: RollupReader,
+    boundaries: Sequence[datetime],
+    granularity: Granularity | None = None,
+    *,
+    days: bool = True,
+) -> dict[tuple[int, Any], int]:
+    """Distinct visitors of the human sessions started in each stretch between ``boundaries``
+    (and each trend bucket of ``granularity``), exactly, from the session visitors rollup's
+    key sets: ``(stretch index, bucket start or None) → visitors``."""
+    when = None if granularity is None else partial(floor_to_bucket, granularity=granularity)
+    found = source.distinct(
+        "session_visitors",
+        "visitor_keys",
+        boundaries,
+        where=lambda columns: columns["is_human"],
+        days=days,
+        when=when,
+    )
+    return {(group[0], group[1]): len(keys) for group, keys in found.items()}
 
 
 @dataclass(frozen=True)
@@ -55,9 +79,10 @@ class SessionStats:
 def session_stats(
     conn: Connection, period: Period, now: datetime, *, use_rollups: bool = True
 ) -> SessionStats:
-    c = sessions.c
     human = human_session()
-    facts = reader(conn, use_rollups).facts("sessions", cuts(period, previous=True))
+    source = reader(conn, use_rollups)
+    boundaries = cuts(period, previous=True)
+    facts = source.facts("sessions", boundaries)
     rows = facts.c
     humans = human_row(facts)
     current, previous = aggregate_both_periods(
@@ -73,14 +98,7 @@ def session_stats(
             "bot_sessions": sessions_of(facts, bot_row(facts)),
         },
     )
-    # Distinct visitors do not add up over buckets: counted from the sessions themselves.
-    current_visitors, previous_visitors = aggregate_both_periods(
-        conn,
-        sessions,
-        c.started_at,
-        period,
-        {"visitors": count_distinct_of(c.visitor_hash, human)},
-    )
+    visitors = human_visitors(source, boundaries)
     active_now = conn.execute(
         select(func.count()).select_from(sessions).where(active_session(now), human)
     ).scalar_one()
@@ -97,9 +115,7 @@ def session_stats(
         {
             "created": Comparison(int(current["created"]), int(previous["created"])),
             "active_now": int(active_now),
-            "unique_visitors": Comparison(
-                int(current_visitors["visitors"]), int(previous_visitors["visitors"])
-            ),
+            "unique_visitors": Comparison(visitors.get((1, None), 0), visitors.get((0, None), 0)),
             "avg_duration_seconds": mean("duration_seconds_sum"),
             "avg_requests_per_session": mean("request_count"),
             "conversion_rate": Comparison(
@@ -119,9 +135,9 @@ def session_trends(
     conn: Connection, period: Period, granularity: Granularity, *, use_rollups: bool = True
 ) -> list[dict[str, Any]]:
     """Per bucket (UTC, zero-filled): human sessions, visitors, bot sessions, conversions."""
-    c = sessions.c
     dialect = conn.dialect.name
-    facts = reader(conn, use_rollups).facts("sessions", cuts(period), days=granularity != "hour")
+    source = reader(conn, use_rollups)
+    facts = source.facts("sessions", cuts(period), days=granularity != "hour")
     humans = human_row(facts)
     bucket = time_bucket(dialect, facts.c.bucket_at, granularity).label("bucket")
     counted = (
@@ -135,16 +151,10 @@ def session_trends(
         .group_by(bucket)
     )
     rows = {row.bucket: dict(row._mapping) for row in conn.execute(counted)}
-    # Distinct visitors do not add up over buckets: counted from the sessions themselves.
-    raw_bucket = time_bucket(dialect, c.started_at, granularity).label("bucket")
-    visitors = (
-        select(raw_bucket, func.count(distinct(c.visitor_hash)).label("visitors"))
-        .where(in_period(c.started_at, period), human_session())
-        .group_by(raw_bucket)
-    )
     by_start = {bucket_start(key): value for key, value in rows.items()}
-    for row in conn.execute(visitors):
-        by_start.setdefault(bucket_start(row.bucket), {})["visitors"] = row.visitors
+    visitors = human_visitors(source, cuts(period), granularity, days=granularity != "hour")
+    for (_, start), count in visitors.items():
+        by_start.setdefault(start, {})["visitors"] = count
     return zero_filled(period, granularity, by_start, TREND_METRICS)
 
 

@@ -2,9 +2,11 @@
 
 ``users stats`` counts registered and anonymous users (identified up to the end of the
 window) and, over the last 24 hours, 7 days and 30 days, active users, visitors and new users,
-each against the previous window of equal length. ``users top`` ranks users by AI requests or
-cost; requests, tasks and sessions are each counted per user before they are joined, so no
-figure is multiplied by another table's rows.
+each against the previous window of equal length; active users and visitors are exact
+distinct counts from the key sets of the ``session_people`` rollup (reports/user_activity.py).
+
+``users top`` ranks users by AI requests or cost; requests, tasks and sessions are each counted
+per user before they are joined, so no figure is multiplied by another table's rows.
 """
 
 from __future__ import annotations
@@ -14,15 +16,12 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, distinct, func, select
-from sqlalchemy.sql import FromClause
+from sqlalchemy import ColumnElement, Connection, Select, and_, func, select
 
 from systemprompt_analytics.models.period import Period
 from systemprompt_analytics.reports.ai_figures import remainder, usd
 from systemprompt_analytics.reports.compare import Comparison, ratio
 from systemprompt_analytics.reports.definitions import (
-    LONGEST_SESSION,
-    active_user_session,
     human_session,
     in_period,
     registered_user,
@@ -31,6 +30,8 @@ from systemprompt_analytics.reports.figures import ai_cost_columns, ai_cost_figu
 from systemprompt_analytics.reports.ranking import RankedRows
 from systemprompt_analytics.reports.requests_filter import RequestFilter
 from systemprompt_analytics.reports.rollup_facts import ai_facts, cuts, reader, request_filter_on
+from systemprompt_analytics.reports.user_activity import people_in
+from systemprompt_analytics.storage.rollups import RollupReader
 from systemprompt_analytics.storage.schema import agent_tasks, sessions, users
 
 # The windows of ``users stats``, each ending at the report's end: (name, length).
@@ -53,38 +54,33 @@ def _windows(until: datetime) -> dict[str, Period]:
     return found
 
 
-def _user_counts(conn: Connection, periods: dict[str, Period], until: datetime) -> dict[str, int]:
+def _user_counts(
+    conn: Connection,
+    periods: dict[str, Period],
+    until: datetime,
+    source: RollupReader,
+    *,
+    visitors: bool = True,
+) -> dict[str, int]:
     """Users identified before ``until`` (``users``, ``registered``, ``anonymous``) and, for
-    each named period, ``<name>_active_users``, ``<name>_visitors`` and ``<name>_new_users``:
-    two queries however many periods there are."""
-    s, u = sessions.c, users.c
-    session_columns: list[ColumnElement[Any]] = []
+    each named period, ``<name>_active_users``, ``<name>_visitors`` (exact, from the
+    ``session_people`` rollup: reports/user_activity.py) and ``<name>_new_users``."""
+    u = users.c
     user_columns: list[ColumnElement[Any]] = [
         func.count().label("users"),
         func.count().filter(registered_user()).label("registered"),
         func.count().filter(u.is_anonymous).label("anonymous"),
     ]
     for key, period in periods.items():
-        session_columns += [
-            func.count(distinct(s.user_id))
-            .filter(active_user_session(period))
-            .label(f"{key}_active_users"),
-            func.count(distinct(s.visitor_hash))
-            .filter(human_session(), in_period(s.started_at, period))
-            .label(f"{key}_visitors"),
-        ]
         user_columns.append(
             func.count().filter(in_period(u.created_at, period)).label(f"{key}_new_users")
         )
-    earliest = min(period.since for period in periods.values())
-    latest = max(period.until for period in periods.values())
-    seen = conn.execute(
-        select(*session_columns).where(
-            s.started_at >= earliest - LONGEST_SESSION, s.started_at < latest
-        )
-    ).one()
+    counts: dict[str, int] = {}
+    for key, people in people_in(source, periods, visitors=visitors).items():
+        counts[f"{key}_active_users"] = people.active_users
+        counts[f"{key}_visitors"] = people.visitors
     known = conn.execute(select(*user_columns).where(u.created_at < until)).one()
-    return {name: int(value) for name, value in {**seen._mapping, **known._mapping}.items()}
+    return counts | {name: int(value) for name, value in known._mapping.items()}
 
 
 @dataclass(frozen=True)
@@ -120,11 +116,11 @@ class UserStats:
         return rows
 
 
-def user_stats(conn: Connection, until: datetime) -> UserStats:
+def user_stats(conn: Connection, until: datetime, *, use_rollups: bool = True) -> UserStats:
     """Registered and anonymous users identified before ``until``; active users, visitors
     and new users over the 24 hours, 7 days and 30 days before it, each against the window
     of equal length before that."""
-    counts = _user_counts(conn, _windows(until), until)
+    counts = _user_counts(conn, _windows(until), until, reader(conn, use_rollups))
     windows = {
         name: {
             metric: Comparison(
@@ -138,10 +134,14 @@ def user_stats(conn: Connection, until: datetime) -> UserStats:
     return UserStats(until, totals, windows)
 
 
-def user_overview(conn: Connection, period: Period) -> dict[str, Comparison | int | float | None]:
+def user_overview(
+    conn: Connection, period: Period, source: RollupReader | None = None
+) -> dict[str, Comparison | int | float | None]:
     """The overview's users: active and new users against the previous period, registered
     and anonymous users identified before the end of the period."""
-    counts = _user_counts(conn, {"current": period, "previous": period.previous}, period.until)
+    periods = {"current": period, "previous": period.previous}
+    source = source or reader(conn, True)
+    counts = _user_counts(conn, periods, period.until, source, visitors=False)
     return {
         "active_users": Comparison(counts["current_active_users"], counts["previous_active_users"]),
         "new_users": Comparison(counts["current_new_users"], counts["previous_new_users"]),
@@ -202,25 +202,19 @@ class TopUsers:
 
 
 def _request_totals(
-    conn: Connection, facts: FromClause, window: ColumnElement[bool]
+    conn: Connection,
+    everything: Select[Any],
+    nobody: Select[Any],
+    users_count: int,
 ) -> dict[str, Any]:
-    """Every billable request of the window (also those of no user): the true total."""
-    a = facts.c
-    row = (
-        conn.execute(
-            select(
-                *ai_cost_columns(facts),
-                *ai_cost_columns(facts, a.user_id.is_(None), "unattributed_"),
-                func.count(distinct(a.user_id)).label("users"),
-            ).where(window)
-        )
-        .one()
-        ._mapping
-    )
-    unattributed = ai_cost_figures(row, "unattributed_")
+    """Every billable request of the window (also those of no user): the true total.
+
+    ``everything`` sums the request rollup (the same sums as the per-user one, in far fewer
+    rows); ``nobody`` the per-user rollup's requests of no user."""
+    unattributed = ai_cost_figures(conn.execute(nobody).one()._mapping)
     return {
-        "users": int(row["users"]),
-        **ai_cost_figures(row),
+        "users": users_count,
+        **ai_cost_figures(conn.execute(everything).one()._mapping),
         "unattributed_requests": unattributed["ai_requests"],
         "unattributed_cost_microdollars": unattributed["cost_microdollars"],
     }
@@ -268,11 +262,13 @@ def top_users(
     request and its cost in the window, including requests that belong to no user."""
     t, s, u = agent_tasks.c, sessions.c, users.c
     billable = RequestFilter(include_synthetic)
-    facts = ai_facts(reader(conn, use_rollups), cuts(period), billable, by_user=True)
+    source = reader(conn, use_rollups)
+    facts = ai_facts(source, cuts(period), billable, by_user=True)
     a = facts.c
     window = and_(in_period(a.bucket_at, period), request_filter_on(billable, a))
+    # Ranked with how many users there are (a window count over the grouped rows).
     per_user = (
-        select(a.user_id, *ai_cost_columns(facts))
+        select(a.user_id, *ai_cost_columns(facts), func.count().over().label("users"))
         .where(window, a.user_id.is_not(None))
         .group_by(a.user_id)
         .subquery("per_user")
@@ -292,7 +288,15 @@ def top_users(
     visits = _counts_of(
         conn, s.user_id, shown, and_(in_period(s.started_at, period), human_session())
     )
-    totals = _request_totals(conn, facts, window)
+    requests = ai_facts(source, cuts(period), billable)
+    totals = _request_totals(
+        conn,
+        select(*ai_cost_columns(requests)).where(
+            in_period(requests.c.bucket_at, period), request_filter_on(billable, requests.c)
+        ),
+        select(*ai_cost_columns(facts)).where(window, a.user_id.is_(None)),
+        int(found_rows[0].users) if found_rows else 0,
+    )
     rows = []
     for found in found_rows:
         row = dict(found._mapping) | ai_cost_figures(found._mapping)

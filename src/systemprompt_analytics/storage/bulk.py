@@ -10,7 +10,7 @@ import json
 import operator
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Connection, Table
@@ -126,14 +126,7 @@ def sqlite_executemany(
     layer); only the per-row parameter processing is done here, in the same formats as
     SQLAlchemy's SQLite types (see :class:`UTCDateTime`), several times faster.
     """
-    keys = list(rows[0].keys())
-    compiled = statement.compile(dialect=connection.dialect, column_keys=keys)
-    order = compiled.positiontup
-    conversions = [
-        (index, convert)
-        for index, name in enumerate(order)
-        if (convert := _sqlite_converter(table.c[name].type)) is not None
-    ]
+    sql, order, conversions = _sqlite_plan(statement, connection.dialect, tuple(rows[0]), table)
     values = operator.itemgetter(*order)
     if len(order) == 1:  # itemgetter of one key returns the value, not a tuple
         parameters: list[Any] = [(row[order[0]],) for row in rows]
@@ -145,7 +138,34 @@ def sqlite_executemany(
             for index, convert in conversions:
                 converted[index] = convert(converted[index])
             parameters[position] = tuple(converted)
-    connection.exec_driver_sql(str(compiled), parameters)
+    connection.exec_driver_sql(sql, parameters)
+
+
+# Compiling an INSERT costs milliseconds: once per statement, dialect and row shape, not once per
+# batch. Callers pass statements that are themselves built once (see _insert, _insert_ignoring).
+@lru_cache(maxsize=256)
+def _sqlite_plan(
+    statement: Any, dialect: Any, keys: tuple[str, ...], table: Table
+) -> tuple[str, tuple[str, ...], list[tuple[int, Callable[[Any], Any]]]]:
+    compiled = statement.compile(dialect=dialect, column_keys=list(keys))
+    order = tuple(compiled.positiontup or ())
+    conversions = [
+        (index, convert)
+        for index, name in enumerate(order)
+        if (convert := _sqlite_converter(table.c[name].type)) is not None
+    ]
+    return str(compiled), order, conversions
+
+
+@cache
+def _insert(table: Table) -> Any:
+    return table.insert()
+
+
+@cache
+def _insert_ignoring(table: Table, key: str) -> Any:
+    """SQLite: INSERT … ON CONFLICT (key) DO NOTHING."""
+    return sqlite_insert(table).on_conflict_do_nothing(index_elements=[key])
 
 
 DEDUPE_KEY = "client_event_id"
@@ -181,8 +201,7 @@ def append_ignoring_duplicates(
     """
     unique = _first_of_each_key(rows)
     if connection.dialect.name != "postgresql":
-        statement = sqlite_insert(table).on_conflict_do_nothing(index_elements=[DEDUPE_KEY])
-        sqlite_executemany(connection, statement, table, unique)
+        sqlite_executemany(connection, _insert_ignoring(table, DEDUPE_KEY), table, unique)
         return
     columns = list(unique[0].keys())
     stage = _stage_name(table)
@@ -219,8 +238,7 @@ def append_once_by_key(
             seen.add(row[key])
             unique.append(row)
     if connection.dialect.name != "postgresql":
-        statement = sqlite_insert(table).on_conflict_do_nothing(index_elements=[key])
-        sqlite_executemany(connection, statement, table, unique)
+        sqlite_executemany(connection, _insert_ignoring(table, key), table, unique)
         return
     stage = _stage_name(table)
     connection.exec_driver_sql(
@@ -253,4 +271,4 @@ def bulk_append(connection: Connection, table: Table, rows: Sequence[Mapping[str
     elif connection.dialect.name == "postgresql":
         copy_rows(connection, table.name, table, rows)
     else:
-        sqlite_executemany(connection, table.insert(), table, rows)
+        sqlite_executemany(connection, _insert(table), table, rows)

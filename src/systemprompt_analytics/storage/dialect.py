@@ -11,7 +11,20 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Float, Table, cast, func, literal, literal_column
+from sqlalchemy import (
+    TIMESTAMP,
+    BigInteger,
+    ColumnElement,
+    Float,
+    Integer,
+    String,
+    Table,
+    case,
+    cast,
+    func,
+    literal,
+    literal_column,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert
 
@@ -117,3 +130,28 @@ def seconds_between(dialect_name: str, start: Any, end: Any) -> ColumnElement[An
     if dialect_name == "postgresql":
         return func.extract("epoch", end - start)
     return (func.julianday(end) - func.julianday(start)) * 86_400.0
+
+
+def json_time_gap_us(dialect_name: str, column: Any, first: Any, second: Any) -> ColumnElement[Any]:
+    """Whole microseconds from the ISO-8601 UTC timestamp at index ``first`` of the JSON
+    array ``column`` to the one at index ``second`` (SQL integer expressions), exactly."""
+    if dialect_name == "postgresql":
+
+        def moment(index: Any) -> ColumnElement[Any]:
+            text = column.op("->>")(cast(index, Integer))
+            return cast(text, TIMESTAMP(timezone=True))
+
+        return cast(func.extract("epoch", moment(second) - moment(first)) * 1_000_000, BigInteger)
+
+    def micros(index: Any) -> ColumnElement[Any]:
+        # Python's isoformat: "YYYY-MM-DDTHH:MM:SS" then ".ffffff" unless 0, then "+00:00".
+        text = func.json_extract(column, literal("$[") + cast(index, String) + literal("]"))
+        # Whole seconds of the text without its fraction: SQLite would round that to ms.
+        seconds = cast(func.strftime("%s", func.substr(text, 1, 19)), BigInteger)
+        fraction = case(
+            (func.substr(text, 20, 1) == ".", cast(func.substr(text, 21, 6), BigInteger)),
+            else_=0,
+        )
+        return seconds * 1_000_000 + fraction
+
+    return cast(micros(second) - micros(first), BigInteger)

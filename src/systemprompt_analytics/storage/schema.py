@@ -521,6 +521,14 @@ agent_tasks = Table(
     ),
     Index("ix_agent_tasks_started_at", "started_at"),
     Index("ix_agent_tasks_agent_started_at", "agent_name", "started_at"),
+    Index("ix_agent_tasks_user_started_at", "user_id", "started_at"),  # ``users top``'s tasks
+    # The few tasks that ended in error: their messages are read raw (agents' top errors).
+    Index(
+        "ix_agent_tasks_failed_started_at",
+        "started_at",
+        postgresql_where=text("status IN ('failed','rejected')"),
+        sqlite_where=text("status IN ('failed','rejected')"),
+    ),
 )
 
 conversations = Table(
@@ -683,9 +691,187 @@ rollup_sessions_hourly, rollup_sessions_daily = _rollup_tables(
         ("duration_seconds_sum", Float, False),
     ),
 )
+# The visitors of the sessions started in the bucket (human or bot), as a key set: the
+# distinct visitors of any window (sessions stats and trends, the traffic reports' totals).
+rollup_session_visitors_hourly, rollup_session_visitors_daily = _rollup_tables(
+    "session_visitors", (("is_human", Boolean, False), ("visitor_keys", LargeBinary, True))
+)
 rollup_page_views_hourly, rollup_page_views_daily = _rollup_tables(
     "page_views",
     (("is_human", Boolean, False), *_counters("page_views")),
+)
+# The traffic reports' sessions by source, landing page, location and device (human or bot),
+# with their page views, bounces, capped duration and visitors (a key set).
+_TRAFFIC_MEASURES = (
+    ("is_human", Boolean, False),
+    *_counters("sessions", "page_views", "page_view_sessions", "bounces"),
+    ("duration_seconds_sum", Float, False),
+    ("visitor_keys", LargeBinary, True),
+)
+rollup_traffic_sources_hourly, rollup_traffic_sources_daily = _rollup_tables(
+    "traffic_sources",
+    (("channel", String(16), True), ("source", String(255), True), *_TRAFFIC_MEASURES),
+)
+rollup_traffic_landing_hourly, rollup_traffic_landing_daily = _rollup_tables(
+    "traffic_landing", (("path", Text, True), *_TRAFFIC_MEASURES)
+)
+rollup_traffic_geo_hourly, rollup_traffic_geo_daily = _rollup_tables(
+    "traffic_geo",
+    (
+        ("country", String(2), True),
+        ("region", String(128), True),
+        ("city", String(128), True),
+        *_TRAFFIC_MEASURES,
+    ),
+)
+rollup_traffic_devices_hourly, rollup_traffic_devices_daily = _rollup_tables(
+    "traffic_devices",
+    (
+        ("device_type", String(16), True),
+        ("browser", String(64), True),
+        ("os", String(64), True),
+        *_TRAFFIC_MEASURES,
+    ),
+)
+# The content reports: page views, visitors (key sets) and engagement rows per page and over
+# all pages, and page views by the page viewed before them (navigation transitions). Reports
+# read the per-page rows for a few pages at a time, or their largest counts (hence the
+# indexes); totals come from the page-less rollups.
+_ENGAGEMENT_MEASURES = (
+    *_counters("engaged_views", "time_on_page_ms_sum", "scroll_depth_sum"),
+    *_counters("clicks", "rage_clicks", "dead_clicks"),
+    *_counters("views_with_rage_clicks", "views_with_dead_clicks"),
+    # Engagement rows per reading pattern (rows without one are the rest).
+    *_counters("pattern_bounce", "pattern_skim", "pattern_scan", "pattern_read"),
+    *_counters("pattern_engaged"),
+)
+rollup_content_views_hourly, rollup_content_views_daily = _rollup_tables(
+    "content_views",
+    (
+        ("path", Text, False),
+        ("is_human", Boolean, False),
+        *_counters("page_views"),
+        ("visitor_keys", LargeBinary, True),
+    ),
+)
+rollup_content_totals_hourly, rollup_content_totals_daily = _rollup_tables(
+    "content_totals",
+    (
+        ("is_human", Boolean, False),
+        *_counters("page_views"),
+        ("visitor_keys", LargeBinary, True),
+        ("page_keys", LargeBinary, True),
+    ),
+)
+rollup_content_engagement_hourly, rollup_content_engagement_daily = _rollup_tables(
+    "content_engagement",
+    (("path", Text, False), ("is_human", Boolean, False), *_ENGAGEMENT_MEASURES),
+)
+rollup_content_engagement_totals_hourly, rollup_content_engagement_totals_daily = _rollup_tables(
+    "content_engagement_totals",
+    (("is_human", Boolean, False), *_ENGAGEMENT_MEASURES, ("page_keys", LargeBinary, True)),
+)
+rollup_navigation_hourly, rollup_navigation_daily = _rollup_tables(
+    "navigation",
+    (
+        ("from_path", Text, True),  # NULL: the session's first page view (an entry)
+        ("to_path", Text, False),
+        ("is_human", Boolean, False),
+        *_counters("page_views"),
+        ("session_keys", LargeBinary, True),
+    ),
+)
+rollup_navigation_totals_hourly, rollup_navigation_totals_daily = _rollup_tables(
+    "navigation_totals",
+    (
+        ("is_human", Boolean, False),
+        *_counters("transitions"),
+        ("session_keys", LargeBinary, True),
+        ("pair_keys", LargeBinary, True),  # the distinct (previous page, page) pairs
+    ),
+)
+for _table in (
+    rollup_content_views_hourly,
+    rollup_content_views_daily,
+    rollup_content_engagement_hourly,
+    rollup_content_engagement_daily,
+):
+    Index(f"ix_{_table.name}_path", _table.c.path, _table.c.bucket_at)
+for _table in (rollup_content_views_hourly, rollup_content_views_daily):
+    # The most viewed pages are found from the buckets' largest counts.
+    Index(f"ix_{_table.name}_page_views", _table.c.page_views, _table.c.bucket_at)
+for _table in (rollup_navigation_hourly, rollup_navigation_daily):
+    # The most frequent transitions likewise, over a long tail of pairs: the indexes cover
+    # what those look-ups read, so PostgreSQL can answer from them alone.
+    Index(
+        f"ix_{_table.name}_paths",
+        _table.c.from_path,
+        _table.c.to_path,
+        _table.c.bucket_at,
+        postgresql_include=["is_human", "page_views"],
+    )
+    Index(
+        f"ix_{_table.name}_page_views",
+        _table.c.page_views,
+        _table.c.bucket_at,
+        postgresql_include=["is_human", "from_path", "to_path"],
+    )
+for _table in (rollup_content_engagement_hourly, rollup_content_engagement_daily):
+    Index(f"ix_{_table.name}_engaged_views", _table.c.engaged_views, _table.c.bucket_at)
+
+# Platform reports. Human sessions by start and by how many hour boundaries they last across
+# (``users stats``: active users and visitors, exact, from the key sets).
+rollup_session_people_hourly, rollup_session_people_daily = _rollup_tables(
+    "session_people",
+    (
+        ("hours_active", Integer, False),
+        ("user_keys", LargeBinary, True),
+        ("visitor_keys", LargeBinary, True),
+    ),
+)
+# Conversations by start: their messages (all of them), users, and the long ones by id.
+rollup_conversations_hourly, rollup_conversations_daily = _rollup_tables(
+    "conversations",
+    (
+        ("agent_name", String(128), True),
+        ("long_id", String(64), True),  # a conversation with many messages; NULL for the rest
+        *_counters("conversations", "messages"),
+        ("user_keys", LargeBinary, True),
+    ),
+)
+rollup_conversation_messages_hourly, rollup_conversation_messages_daily = _rollup_tables(
+    "conversation_messages", _counters("messages", "tokens")
+)
+rollup_agent_tasks_hourly, rollup_agent_tasks_daily = _rollup_tables(
+    "agent_tasks",
+    (
+        ("agent_name", String(128), False),
+        ("status", String(16), False),
+        *_counters("tasks", "duration_ms_sum", "duration_ms_count"),
+    ),
+)
+rollup_agent_durations_hourly, rollup_agent_durations_daily = _rollup_tables(
+    "agent_durations",
+    (("agent_name", String(128), False), ("duration_ms_values", LargeBinary, True)),
+)
+# Funnel units by the step they reached, human sessions only (``funnels stats``).
+rollup_funnel_units_hourly, rollup_funnel_units_daily = _rollup_tables(
+    "funnel_units",
+    (
+        ("funnel_id", BigInteger, True),  # never NULL; not a counter
+        ("current_step", SmallInteger, False),
+        *_counters("units"),
+    ),
+)
+# Their times between steps (``step`` n: from step n to n+1; -1: from step 1 to the last),
+# microseconds, sorted: exact medians and means.
+rollup_funnel_times_hourly, rollup_funnel_times_daily = _rollup_tables(
+    "funnel_times",
+    (
+        ("funnel_id", BigInteger, True),  # never NULL; not a counter
+        ("step", SmallInteger, False),
+        ("gap_us_values", LargeBinary, True),
+    ),
 )
 
 rollup_state = Table(

@@ -25,7 +25,8 @@ def split_key(key: str) -> tuple[str, str]:
     return kind, identifier
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen, for speed: one per request (see ThrottleDecision). Treat it as immutable.
+@dataclass(slots=True)
 class ThrottleKeys:
     """The identities one request is counted against; any may be missing."""
 
@@ -83,7 +84,9 @@ class ThrottleConfig:
     allow_list: AllowList = field(default_factory=AllowList)
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: one is made per request and a frozen dataclass's __init__ costs several times
+# more (see identity.Resolution). Treat it as immutable; derive variants with replace().
+@dataclass(slots=True)
 class ThrottleDecision:
     """The answer for one request, with what the middleware needs for its response."""
 
@@ -146,9 +149,11 @@ class ThrottleStats:
     last_storage_error_at: float | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
-    def bump(self, name: str, by: int = 1) -> None:
+    def bump(self, *names: str, by: int = 1) -> None:
+        """Add ``by`` to each named counter, under one lock acquisition."""
         with self._lock:
-            setattr(self, name, getattr(self, name) + by)
+            for name in names:
+                setattr(self, name, getattr(self, name) + by)
 
     def snapshot(self) -> dict[str, int | float | str | None]:
         with self._lock:

@@ -6,8 +6,9 @@ levels share *one counter per key* (their storage key leaves the amount out), so
 applies at once to what the key has already used: a session that made 70 requests this minute
 and is escalated to Warning (60/minute) is refused from its next request.
 
-Storage is ``limits``' ``MemoryStorage`` (one process) or ``RedisStorage`` (shared by every
-instance; each hit is one atomic Lua script, so concurrent processes never over-admit).
+Storage is :class:`SlidingWindowMemoryStorage` (one process; ``limits``' own ``MemoryStorage``
+restarts a timer thread every 10 ms under load) or ``limits``' ``RedisStorage`` (shared by
+every instance; each hit is one atomic Lua script, so concurrent processes never over-admit).
 """
 
 from __future__ import annotations
@@ -16,10 +17,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from limits import RateLimitItem, parse
-from limits.storage import MemoryStorage, Storage
+from limits.storage import Storage
 from limits.strategies import SlidingWindowCounterRateLimiter
 
 from systemprompt_analytics.detection.throttle import ThrottleLevel, adjusted_limit
+from systemprompt_analytics.throttle.memory_storage import SlidingWindowMemoryStorage
 
 DEFAULT_RATE = "120/minute"
 KEY_KINDS = ("session", "fingerprint", "ip")
@@ -33,16 +35,19 @@ class LevelLimit(RateLimitItem):
     kept on the instance rather than in a granularity class.
     """
 
-    __slots__ = ["window"]
+    __slots__ = ["_suffix", "window"]
 
     def __init__(self, amount: int, window: int, namespace: str) -> None:
         super().__init__(amount, 1, namespace)
         self.window = window
+        self._suffix = f"/{window}s"
 
     def get_expiry(self) -> int:
         return self.window
 
     def key_for(self, *identifiers: bytes | str | int | float) -> str:
+        if len(identifiers) == 1 and type(identifiers[0]) is str:  # every check: one string
+            return f"{self.namespace}/{identifiers[0]}{self._suffix}"
         parts = [k.decode() if isinstance(k, bytes) else str(k) for k in identifiers]
         return "/".join([self.namespace, *parts, f"{self.window}s"])
 
@@ -97,8 +102,11 @@ class ThrottleLimiter:
         rates: Mapping[str, str] | None = None,
         namespace: str = "sp-throttle",
     ) -> None:
-        self.storage: Storage = storage if storage is not None else MemoryStorage()
+        self.storage: Storage = storage if storage is not None else SlidingWindowMemoryStorage()
         self._strategy = SlidingWindowCounterRateLimiter(self.storage)
+        self._memory: SlidingWindowMemoryStorage | None = (
+            self.storage if isinstance(self.storage, SlidingWindowMemoryStorage) else None
+        )
         overrides = dict(rates or {})
         unknown = set(overrides) - set(KEY_KINDS)
         if unknown:
@@ -117,7 +125,10 @@ class ThrottleLimiter:
 
     def hit(self, kind: str, identifier: str, level: ThrottleLevel) -> bool:
         """Count one request against the key; False (and nothing counted) when over the limit."""
-        return self._strategy.hit(self.item(kind, level), identifier)
+        item = self._items[kind, level]
+        if self._memory is not None:  # what the strategy's hit() does, minus two call layers
+            return self._memory.acquire(item.key_for(identifier), item.amount, item.window)
+        return self._strategy.hit(item, identifier)
 
     def stats(self, kind: str, identifier: str, level: ThrottleLevel, allowed: bool) -> LimitResult:
         """Remaining requests and reset time of the key, after a hit that was ``allowed``."""

@@ -37,7 +37,6 @@ from systemprompt_analytics.throttle.decision import (
     ThrottleKeys,
     ThrottleStats,
     split_key,
-    throttle_key,
 )
 from systemprompt_analytics.throttle.limiter import ThrottleLimiter
 from systemprompt_analytics.throttle.storage import MemoryStateStore, RedisStateStore, StateStore
@@ -130,9 +129,8 @@ class ThrottleService:
         request. Refusals are always detailed.
         """
         now = self._clock() if now is None else now
-        self.stats.bump("checks")
         if self.config.allow_list(path, client_category):
-            self.stats.bump("allow_listed")
+            self.stats.bump("checks", "allow_listed")
             return _pass(now, "allow_listed")
         pairs = keys.pairs()
         if not pairs:
@@ -148,22 +146,27 @@ class ThrottleService:
     def _decide(
         self, pairs: list[tuple[str, str]], now: float, detailed: bool = True
     ) -> ThrottleDecision:
-        names = [throttle_key(kind, ident) for kind, ident in pairs]
+        names = [f"{kind}:{ident}" for kind, ident in pairs]  # throttle_key(), inlined
         states = self.state_store.get_many(names)
-        fresh = ThrottleState()
-        levels = [states.get(name, fresh).effective_level(now) for name in names]
-        top = max(levels)
-        blocked = [states[n] for n in names if n in states and states[n].is_blocked(now)]
-        if blocked:
-            until = max(s.blocked_until or now for s in blocked)
-            name = next(n for n in names if n in states and states[n].blocked_until == until)
-            wait = max(1, math.ceil(until - now))
-            return ThrottleDecision(
-                False, ThrottleLevel.BLOCKED, 0, 0, until, wait, "blocked", would_allow=False,
-                key=name,
-            )  # fmt: skip
+        if states:
+            fresh = ThrottleState()
+            levels = [states.get(name, fresh).effective_level(now) for name in names]
+            top = max(levels)
+            blocked = [states[n] for n in names if n in states and states[n].is_blocked(now)]
+            if blocked:
+                until = max(s.blocked_until or now for s in blocked)
+                name = next(n for n in names if n in states and states[n].blocked_until == until)
+                wait = max(1, math.ceil(until - now))
+                return ThrottleDecision(
+                    False, ThrottleLevel.BLOCKED, 0, 0, until, wait, "blocked",
+                    would_allow=False, key=name,
+                )  # fmt: skip
+        else:  # the common case: no key was ever escalated
+            top = ThrottleLevel.NORMAL
+            levels = [top] * len(names)
+        hit = self.limiter.hit
         for (kind, ident), level, name in zip(pairs, levels, names, strict=True):
-            if not self.limiter.hit(kind, ident, level):
+            if not hit(kind, ident, level):
                 result = self.limiter.stats(kind, ident, level, allowed=False)
                 wait = max(1, math.ceil(result.reset_at - self._clock()))
                 return ThrottleDecision(
@@ -181,29 +184,29 @@ class ThrottleService:
             True, top, result.limit, result.remaining, result.reset_at, 0, "ok", key=names[index]
         )
 
-    def _count(self, decision: ThrottleDecision) -> ThrottleDecision:
+    def _count(self, decision: ThrottleDecision, *also: str) -> ThrottleDecision:
+        """Count the check, its outcome and the ``also`` counters; apply shadow mode."""
         if decision.allowed:
-            self.stats.bump("allowed")
+            self.stats.bump("checks", "allowed", *also)
             return replace(decision, shadow=True) if self.config.shadow else decision
         if self.config.shadow:
-            self.stats.bump("shadow_denied")
+            self.stats.bump("checks", "shadow_denied", *also)
             return replace(decision, allowed=True, shadow=True, retry_after=0)
-        self.stats.bump("denied")
+        self.stats.bump("checks", "denied", *also)
         return decision
 
     def _storage_failure(self, now: float, exc: BaseException | None) -> ThrottleDecision:
         if exc is not None:
             self._record_error("check", exc)
         if self.config.fail_open:
-            self.stats.bump("fail_open")
+            self.stats.bump("checks", "fail_open")
             return replace(_pass(now, "storage_unavailable"), fail_open=True)
-        self.stats.bump("fail_closed")
         wait = max(1, math.ceil(self.config.retry_interval_seconds))
         decision = ThrottleDecision(
             False, ThrottleLevel.NORMAL, 0, 0, now + wait, wait, "storage_unavailable",
             would_allow=False,
         )  # fmt: skip
-        return self._count(decision)
+        return self._count(decision, "fail_closed")
 
     def _record_error(self, operation: str, exc: BaseException) -> None:
         self.stats.bump("storage_errors")

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -37,7 +37,8 @@ from systemprompt_analytics.funnels.activities import (
 )
 from systemprompt_analytics.funnels.definition import Funnel, Mode, Unit, build_step
 from systemprompt_analytics.funnels.matcher import NOT_STARTED, Activity, Progress
-from systemprompt_analytics.storage.dialect import insert
+from systemprompt_analytics.storage.dialect import bucket_start, insert, time_bucket
+from systemprompt_analytics.storage.rollups.marking import mark_late
 from systemprompt_analytics.storage.schema import (
     client_events,
     funnel_progress,
@@ -170,7 +171,7 @@ def update_funnel(
 
 def delete_funnel(conn: Connection, funnel_id: int) -> None:
     """The funnel, its steps and its progress (explicitly, whatever the FK settings)."""
-    conn.execute(delete(funnel_progress).where(funnel_progress.c.funnel_id == funnel_id))
+    delete_progress(conn, funnel_id)
     conn.execute(delete(funnel_steps).where(funnel_steps.c.funnel_id == funnel_id))
     conn.execute(delete(funnels).where(funnels.c.id == funnel_id))
 
@@ -284,6 +285,13 @@ def lock_progress(
     return found
 
 
+def _mark_changed(conn: Connection, starts: Iterable[datetime]) -> None:
+    """Mark the rolled-up hours of progress rows that started at ``starts`` and changed
+    (storage/rollups/platform_specs.py): in the caller's transaction, at the shortest settling
+    delay, since a rebuild rewrites rows of any age."""
+    mark_late(conn, funnel_progress.name, starts, datetime.now(UTC), session_max_hours=0)
+
+
 def save_progress(conn: Connection, funnel: Funnel, changes: Mapping[int, Progress]) -> None:
     """Write new progress by row id; rows still not started (placeholders) are deleted."""
     empty = [row_id for row_id, progress in changes.items() if not progress.started]
@@ -292,6 +300,12 @@ def save_progress(conn: Connection, funnel: Funnel, changes: Mapping[int, Progre
         for row_id, progress in changes.items()
         if progress.started
     ]
+    if changes:
+        p = funnel_progress.c
+        before = conn.execute(
+            select(p.started_at).where(p.id.in_(list(changes)), p.current_step >= 0)
+        ).scalars()
+        _mark_changed(conn, [*before, *(row["started_at"] for row in started)])
     if empty:
         conn.execute(delete(funnel_progress).where(funnel_progress.c.id.in_(empty)))
     if started:
@@ -310,10 +324,15 @@ def insert_progress(
     ]
     if rows:
         conn.execute(funnel_progress.insert(), rows)
+        _mark_changed(conn, [row["started_at"] for row in rows])
 
 
 def delete_progress(conn: Connection, funnel_id: int) -> None:
-    conn.execute(delete(funnel_progress).where(funnel_progress.c.funnel_id == funnel_id))
+    p = funnel_progress.c
+    hour = time_bucket(conn.dialect.name, p.started_at, "hour")
+    hours = conn.execute(select(hour).where(p.funnel_id == funnel_id).distinct()).scalars()
+    _mark_changed(conn, [bucket_start(value) for value in hours])
+    conn.execute(delete(funnel_progress).where(p.funnel_id == funnel_id))
 
 
 def mark_converted(conn: Connection, conversions: Iterable[tuple[str, datetime]]) -> None:

@@ -141,7 +141,11 @@ def _add_value_lists(
             if not values:
                 found_bucket[name] = None
             else:
-                found_bucket[name] = pack_keys(values) if name in spec.sets else pack(values)
+                found_bucket[name] = (
+                    pack_keys(values)
+                    if name in spec.sets
+                    else pack(values, spec.value_typecode(name))
+                )
 
 
 def merge_rows(spec: RollupSpec, rows: Iterable[Row], bucket: datetime) -> list[Row]:
@@ -169,7 +173,11 @@ def merge_rows(spec: RollupSpec, rows: Iterable[Row], bucket: datetime) -> list[
             if not parts:
                 into[name] = None
             else:
-                into[name] = merge_keys(parts) if name in spec.sets else merge(parts)
+                into[name] = (
+                    merge_keys(parts)
+                    if name in spec.sets
+                    else merge(parts, spec.value_typecode(name))
+                )
     return list(merged.values())
 
 

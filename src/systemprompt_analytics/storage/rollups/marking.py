@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select
 
 from systemprompt_analytics.ingest.writer import Batch
 from systemprompt_analytics.storage.rollups.refresh import DEFAULT_SESSION_HOURS, settling_delay
@@ -42,6 +42,27 @@ def _hours(start: datetime, end: datetime) -> Iterable[datetime]:
     while hour <= end:
         yield hour
         hour += HOUR
+
+
+def mark_late(
+    conn: Connection,
+    table_name: str,
+    times: Iterable[datetime],
+    now: datetime,
+    session_max_hours: int = DEFAULT_SESSION_HOURS,
+) -> int:
+    """In the caller's transaction, mark the hours of ``times`` (rows of ``table_name``
+    written or changed) that the rollups fed by that table may have rolled up already: for
+    facts written directly, not through the writer (platform/store.py)."""
+    marks: Marks = {}
+    for spec in rollup_specs(conn.dialect.name).values():
+        if table_name not in spec.fed_by:
+            continue
+        bound = now - settling_delay(spec, session_max_hours) + CLOCK_SLACK
+        late = {floor_hour(moment) for moment in times if moment < bound}
+        if late:
+            marks[spec.name] = late
+    return mark_dirty(conn, marks, now) if marks else 0
 
 
 class RollupMarker:

@@ -115,7 +115,11 @@ def _step(
     if covered is None:
         covered = _earliest_hour(conn, spec)
         if covered is None:
-            return False  # no raw rows yet: nothing to cover
+            # No raw rows yet: nothing to cover, and no marked hour was rolled up (the marks of
+            # a session-bound rollup come with its sessions, even when it has no rows of them).
+            clear_marks(conn, marks)
+            result.marks += len(marks)
+            return False
     new_until = max(covered, min(target, covered + timedelta(hours=HOURS_PER_TRANSACTION)))
     dirty = {mark.hour for mark in marks if mark.hour < covered}
     hours = dirty | set(_hours_between(covered, new_until))

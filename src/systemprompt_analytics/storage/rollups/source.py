@@ -12,7 +12,7 @@ expressions, so every part has the same columns and the report sums measures ove
 from __future__ import annotations
 
 from array import array
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import pairwise
@@ -32,7 +32,13 @@ from systemprompt_analytics.storage.rollups.state import (
     floor_hour,
     read_coverage,
 )
-from systemprompt_analytics.storage.rollups.values import key_of, unpack, unpack_keys
+from systemprompt_analytics.storage.rollups.values import (
+    KEY_TYPECODE,
+    key_of,
+    union_size,
+    unpack,
+    unpack_keys,
+)
 
 Range = tuple[datetime, datetime]
 
@@ -218,7 +224,8 @@ class RollupReader:
             for row in self.conn.execute(statement):
                 bucket = row[0]
                 interval = _interval(cuts, bucket)
-                runs.append(ValueRun(interval, bucket, tuple(row[1:-1]), unpack(row[-1])))
+                values = unpack(row[-1], spec.value_typecode(column))
+                runs.append(ValueRun(interval, bucket, tuple(row[1:-1]), values))
         if plan.raw:
             runs += self._raw_values(spec, column, cuts, plan.raw, keys, where, raw_condition)
         return runs
@@ -251,7 +258,7 @@ class RollupReader:
             group = (_interval(cuts, moment), floor_hour(moment), tuple(row[1:-1]))
             grouped.setdefault(group, []).append(int(row[-1]))
         return [
-            ValueRun(interval, bucket, key, array("i", sorted(found)))
+            ValueRun(interval, bucket, key, array(spec.value_typecode(column), sorted(found)))
             for (interval, bucket, key), found in grouped.items()
         ]
 
@@ -271,13 +278,53 @@ class RollupReader:
         between cuts, ``when(bucket)`` (a trend's bucket; None without ``when``) and the
         values of ``keys``. Arguments as in :meth:`values`; each bucket of a ``when`` must be
         made of whole hours (days for daily buckets), which ``days=False`` ensures for hours."""
+        found: dict[tuple[Any, ...], set[int]] = {}
+        runs = self._key_runs(name, column, cuts, keys, where, days, raw_condition, when)
+        for group, run in runs:
+            into = found.get(group)
+            if into is None:
+                into = found[group] = set()
+            into.update(run)
+        return found
+
+    def distinct_counts(
+        self,
+        name: str,
+        column: str,
+        cuts: Sequence[datetime],
+        *,
+        keys: Sequence[str] = (),
+        where: KeyFilter | None = None,
+        days: bool = True,
+        raw_condition: ColumnElement[bool] | None = None,
+        when: Callable[[datetime], Any] | None = None,
+    ) -> dict[tuple[Any, ...], int]:
+        """How many distinct keys each group of :meth:`distinct` holds (the same arguments),
+        counted without building one large set (:func:`.values.union_size`)."""
+        found: dict[tuple[Any, ...], list[Sequence[int]]] = {}
+        runs = self._key_runs(name, column, cuts, keys, where, days, raw_condition, when)
+        for group, run in runs:
+            found.setdefault(group, []).append(run)
+        return {group: union_size(group_runs) for group, group_runs in found.items()}
+
+    def _key_runs(
+        self,
+        name: str,
+        column: str,
+        cuts: Sequence[datetime],
+        keys: Sequence[str],
+        where: KeyFilter | None,
+        days: bool,
+        raw_condition: ColumnElement[bool] | None,
+        when: Callable[[datetime], Any] | None,
+    ) -> Iterator[tuple[tuple[Any, ...], array[int]]]:
+        """Each bucket's sorted keys, and the raw rows' keys sorted per group, by group."""
         spec = self.spec(name)
         plan = (
             Plan(raw=((cuts[0], cuts[-1]),))
             if raw_condition is not None
             else self.plan(name, cuts, days=days)
         )
-        found: dict[tuple[Any, ...], set[int]] = {}
 
         def group_of(moment: datetime, key: tuple[Any, ...]) -> tuple[Any, ...]:
             return (_interval(cuts, moment), when(moment) if when else None, *key)
@@ -292,11 +339,7 @@ class RollupReader:
             if where is not None:
                 statement = statement.where(where(table.c))
             for row in self.conn.execute(statement):
-                group = group_of(row[0], tuple(row[1:-1]))
-                into = found.get(group)
-                if into is None:
-                    into = found[group] = set()
-                into.update(unpack_keys(row[-1]))
+                yield group_of(row[0], tuple(row[1:-1])), unpack_keys(row[-1])
         if plan.raw:
             raw = spec.sets[column]
             statement = (
@@ -310,9 +353,11 @@ class RollupReader:
                 statement = statement.where(where(spec.keys))
             if raw_condition is not None:
                 statement = statement.where(raw_condition)
+            grouped: dict[tuple[Any, ...], set[int]] = {}
             for row in self.conn.execute(statement):
-                found.setdefault(group_of(row[0], tuple(row[1:-1])), set()).add(key_of(row[-1]))
-        return found
+                grouped.setdefault(group_of(row[0], tuple(row[1:-1])), set()).add(key_of(row[-1]))
+            for group, found in grouped.items():
+                yield group, array(KEY_TYPECODE, sorted(found))
 
 
 def _interval(cuts: Sequence[datetime], moment: datetime) -> int:

@@ -13,26 +13,27 @@ import hashlib
 import math
 import sys
 from array import array
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from itertools import repeat
 
-_TYPECODE = "i"  # 32-bit signed: the columns kept here (latencies, durations) are INTEGER
+VALUE_TYPECODE = "i"  # 32-bit signed: the columns kept here (latencies, durations) are INTEGER
+WIDE_TYPECODE = "q"  # 64-bit signed: value lists of BIGINT columns (agent task durations)
 INT32_MIN = -(2**31)
 INT32_MAX = 2**31 - 1
 
 
-def pack(values: Iterable[int]) -> bytes:
-    """The values, sorted, as little-endian 32-bit integers."""
-    packed = array(_TYPECODE, sorted(values))
+def pack(values: Iterable[int], typecode: str = VALUE_TYPECODE) -> bytes:
+    """The values, sorted, as little-endian 32-bit (or ``typecode``) integers."""
+    packed = array(typecode, sorted(values))
     if sys.byteorder == "big":  # pragma: no cover - the test machines are little-endian
         packed.byteswap()
     return packed.tobytes()
 
 
-def unpack(blob: bytes | None) -> array[int]:
+def unpack(blob: bytes | None, typecode: str = VALUE_TYPECODE) -> array[int]:
     """The sorted values of a blob made by :func:`pack` (an empty array for None)."""
-    values = array(_TYPECODE)
+    values = array(typecode)
     if blob:
         values.frombytes(blob)
         if sys.byteorder == "big":  # pragma: no cover
@@ -40,12 +41,12 @@ def unpack(blob: bytes | None) -> array[int]:
     return values
 
 
-def merge(blobs: Iterable[bytes | None]) -> bytes:
+def merge(blobs: Iterable[bytes | None], typecode: str = VALUE_TYPECODE) -> bytes:
     """One blob with every value of ``blobs``."""
     values: list[int] = []
     for blob in blobs:
-        values.extend(unpack(blob))
-    return pack(values)
+        values.extend(unpack(blob, typecode))
+    return pack(values, typecode)
 
 
 class SortedRuns:
@@ -108,7 +109,7 @@ class SortedRuns:
 # union of its buckets' sets — so it can be regrouped (cities into countries) and added across
 # days without counting anyone twice. Keys are hashed to 64 bits (BLAKE2b): with a million
 # distinct keys the chance of any two sharing a hash is about 3 in 100 million.
-_KEY_TYPECODE = "q"
+KEY_TYPECODE = "q"
 
 
 def key_of(value: object) -> int:
@@ -119,7 +120,7 @@ def key_of(value: object) -> int:
 
 def pack_keys(keys: Iterable[int]) -> bytes:
     """The distinct keys, sorted, as little-endian 64-bit integers."""
-    packed = array(_KEY_TYPECODE, sorted(set(keys)))
+    packed = array(KEY_TYPECODE, sorted(set(keys)))
     if sys.byteorder == "big":  # pragma: no cover - the test machines are little-endian
         packed.byteswap()
     return packed.tobytes()
@@ -127,7 +128,7 @@ def pack_keys(keys: Iterable[int]) -> bytes:
 
 def unpack_keys(blob: bytes | None) -> array[int]:
     """The sorted keys of a blob made by :func:`pack_keys` (empty for None)."""
-    keys = array(_KEY_TYPECODE)
+    keys = array(KEY_TYPECODE)
     if blob:
         keys.frombytes(blob)
         if sys.byteorder == "big":  # pragma: no cover
@@ -141,3 +142,29 @@ def merge_keys(blobs: Iterable[bytes | None]) -> bytes:
     for blob in blobs:
         union.update(unpack_keys(blob))
     return pack_keys(union)
+
+
+# Keys per slice of the key space when counting a union (a set this small stays in cache).
+_KEYS_PER_SLICE = 4096
+
+
+def union_size(runs: Sequence[Sequence[int]]) -> int:
+    """How many distinct keys the sorted key runs (from :func:`unpack_keys`) hold together.
+
+    Counted one slice of the 64-bit key space at a time — each run's part of a slice found by
+    bisection, as runs are sorted — so that every slice's set stays small enough for the
+    processor's cache: about twice as fast as adding every key to one large set."""
+    total = sum(len(run) for run in runs)
+    slices = min(256, max(1, total // _KEYS_PER_SLICE))
+    if slices == 1:
+        return len(set().union(*runs))
+    width = 2**64 // slices
+    bounds = [-(2**63) + width * index for index in range(1, slices)]
+    edges = [[0, *(bisect_left(run, bound) for bound in bounds), len(run)] for run in runs]
+    count = 0
+    for index in range(slices):
+        keys: set[int] = set()
+        for run, run_edges in zip(runs, edges, strict=True):
+            keys.update(run[run_edges[index] : run_edges[index + 1]])
+        count += len(keys)
+    return count

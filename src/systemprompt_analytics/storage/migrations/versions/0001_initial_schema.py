@@ -59,6 +59,16 @@ def upgrade() -> None:
             "ix_agent_tasks_agent_started_at", ["agent_name", "started_at"], unique=False
         )
         batch_op.create_index("ix_agent_tasks_started_at", ["started_at"], unique=False)
+        batch_op.create_index(
+            "ix_agent_tasks_user_started_at", ["user_id", "started_at"], unique=False
+        )
+        batch_op.create_index(
+            "ix_agent_tasks_failed_started_at",
+            ["started_at"],
+            unique=False,
+            postgresql_where=sa.text("status IN ('failed','rejected')"),
+            sqlite_where=sa.text("status IN ('failed','rejected')"),
+        )
 
     op.create_table(
         "ai_requests",
@@ -1025,6 +1035,328 @@ def upgrade() -> None:
         batch_op.create_index("ix_rollup_ai_users_hourly_bucket_at", ["bucket_at"], unique=False)
 
     op.create_table(
+        "rollup_content_engagement_daily",
+        sa.Column(
+            "bucket_at",
+            systemprompt_analytics.storage.types.UTCDateTime(timezone=True),
+            nullable=False,
+        ),
+        sa.Column("path", sa.Text(), nullable=False),
+        sa.Column("is_human", sa.Boolean(), nullable=False),
+        sa.Column("engaged_views", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column(
+            "time_on_page_ms_sum", sa.BigInteger(), server_default=sa.text("0"), nullable=False
+        ),
+        sa.Column("scroll_depth_sum", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("clicks", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("rage_clicks", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("dead_clicks", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column(
+            "views_with_rage_clicks", sa.BigInteger(), server_default=sa.text("0"), nullable=False
+        ),
+        sa.Column(
+            "views_with_dead_clicks", sa.BigInteger(), server_default=sa.text("0"), nullable=False
+        ),
+        sa.Column("pattern_bounce", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("pattern_skim", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("pattern_scan", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("pattern_read", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("pattern_engaged", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+    )
+    with op.batch_alter_table("rollup_content_engagement_daily", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_rollup_content_engagement_daily_bucket_at", ["bucket_at"], unique=False
+        )
+        batch_op.create_index(
+            "ix_rollup_content_engagement_daily_engaged_views",
+            ["engaged_views", "bucket_at"],
+            unique=False,
+        )
+        batch_op.create_index(
+            "ix_rollup_content_engagement_daily_path", ["path", "bucket_at"], unique=False
+        )
+
+    op.create_table(
+        "rollup_content_engagement_hourly",
+        sa.Column(
+            "bucket_at",
+            systemprompt_analytics.storage.types.UTCDateTime(timezone=True),
+            nullable=False,
+        ),
+        sa.Column("path", sa.Text(), nullable=False),
+        sa.Column("is_human", sa.Boolean(), nullable=False),
+        sa.Column("engaged_views", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column(
+            "time_on_page_ms_sum", sa.BigInteger(), server_default=sa.text("0"), nullable=False
+        ),
+        sa.Column("scroll_depth_sum", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("clicks", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("rage_clicks", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("dead_clicks", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column(
+            "views_with_rage_clicks", sa.BigInteger(), server_default=sa.text("0"), nullable=False
+        ),
+        sa.Column(
+            "views_with_dead_clicks", sa.BigInteger(), server_default=sa.text("0"), nullable=False
+        ),
+        sa.Column("pattern_bounce", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("pattern_skim", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("pattern_scan", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("pattern_read", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("pattern_engaged", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+    )
+    with op.batch_alter_table("rollup_content_engagement_hourly", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_rollup_content_engagement_hourly_bucket_at", ["bucket_at"], unique=False
+        )
+        batch_op.create_index(
+            "ix_rollup_content_engagement_hourly_engaged_views",
+            ["engaged_views", "bucket_at"],
+            unique=False,
+        )
+        batch_op.create_index(
+            "ix_rollup_content_engagement_hourly_path", ["path", "bucket_at"], unique=False
+        )
+
+    op.create_table(
+        "rollup_content_engagement_totals_daily",
+        sa.Column(
+            "bucket_at",
+            systemprompt_analytics.storage.types.UTCDateTime(timezone=True),
+            nullable=False,
+        ),
+        sa.Column("is_human", sa.Boolean(), nullable=False),
+        sa.Column("engaged_views", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column(
+            "time_on_page_ms_sum", sa.BigInteger(), server_default=sa.text("0"), nullable=False
+        ),
+        sa.Column("scroll_depth_sum", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("clicks", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("rage_clicks", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("dead_clicks", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column(
+            "views_with_rage_clicks", sa.BigInteger(), server_default=sa.text("0"), nullable=False
+        ),
+        sa.Column(
+            "views_with_dead_clicks", sa.BigInteger(), server_default=sa.text("0"), nullable=False
+        ),
+        sa.Column("pattern_bounce", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("pattern_skim", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("pattern_scan", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("pattern_read", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("pattern_engaged", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("page_keys", sa.LargeBinary(), nullable=True),
+    )
+    with op.batch_alter_table("rollup_content_engagement_totals_daily", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_rollup_content_engagement_totals_daily_bucket_at", ["bucket_at"], unique=False
+        )
+
+    op.create_table(
+        "rollup_content_engagement_totals_hourly",
+        sa.Column(
+            "bucket_at",
+            systemprompt_analytics.storage.types.UTCDateTime(timezone=True),
+            nullable=False,
+        ),
+        sa.Column("is_human", sa.Boolean(), nullable=False),
+        sa.Column("engaged_views", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column(
+            "time_on_page_ms_sum", sa.BigInteger(), server_default=sa.text("0"), nullable=False
+        ),
+        sa.Column("scroll_depth_sum", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("clicks", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("rage_clicks", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("dead_clicks", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column(
+            "views_with_rage_clicks", sa.BigInteger(), server_default=sa.text("0"), nullable=False
+        ),
+        sa.Column(
+            "views_with_dead_clicks", sa.BigInteger(), server_default=sa.text("0"), nullable=False
+        ),
+        sa.Column("pattern_bounce", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("pattern_skim", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("pattern_scan", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("pattern_read", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("pattern_engaged", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("page_keys", sa.LargeBinary(), nullable=True),
+    )
+    with op.batch_alter_table("rollup_content_engagement_totals_hourly", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_rollup_content_engagement_totals_hourly_bucket_at", ["bucket_at"], unique=False
+        )
+
+    op.create_table(
+        "rollup_content_totals_daily",
+        sa.Column(
+            "bucket_at",
+            systemprompt_analytics.storage.types.UTCDateTime(timezone=True),
+            nullable=False,
+        ),
+        sa.Column("is_human", sa.Boolean(), nullable=False),
+        sa.Column("page_views", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("visitor_keys", sa.LargeBinary(), nullable=True),
+        sa.Column("page_keys", sa.LargeBinary(), nullable=True),
+    )
+    with op.batch_alter_table("rollup_content_totals_daily", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_rollup_content_totals_daily_bucket_at", ["bucket_at"], unique=False
+        )
+
+    op.create_table(
+        "rollup_content_totals_hourly",
+        sa.Column(
+            "bucket_at",
+            systemprompt_analytics.storage.types.UTCDateTime(timezone=True),
+            nullable=False,
+        ),
+        sa.Column("is_human", sa.Boolean(), nullable=False),
+        sa.Column("page_views", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("visitor_keys", sa.LargeBinary(), nullable=True),
+        sa.Column("page_keys", sa.LargeBinary(), nullable=True),
+    )
+    with op.batch_alter_table("rollup_content_totals_hourly", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_rollup_content_totals_hourly_bucket_at", ["bucket_at"], unique=False
+        )
+
+    op.create_table(
+        "rollup_content_views_daily",
+        sa.Column(
+            "bucket_at",
+            systemprompt_analytics.storage.types.UTCDateTime(timezone=True),
+            nullable=False,
+        ),
+        sa.Column("path", sa.Text(), nullable=False),
+        sa.Column("is_human", sa.Boolean(), nullable=False),
+        sa.Column("page_views", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("visitor_keys", sa.LargeBinary(), nullable=True),
+    )
+    with op.batch_alter_table("rollup_content_views_daily", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_rollup_content_views_daily_bucket_at", ["bucket_at"], unique=False
+        )
+        batch_op.create_index(
+            "ix_rollup_content_views_daily_page_views", ["page_views", "bucket_at"], unique=False
+        )
+        batch_op.create_index(
+            "ix_rollup_content_views_daily_path", ["path", "bucket_at"], unique=False
+        )
+
+    op.create_table(
+        "rollup_content_views_hourly",
+        sa.Column(
+            "bucket_at",
+            systemprompt_analytics.storage.types.UTCDateTime(timezone=True),
+            nullable=False,
+        ),
+        sa.Column("path", sa.Text(), nullable=False),
+        sa.Column("is_human", sa.Boolean(), nullable=False),
+        sa.Column("page_views", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("visitor_keys", sa.LargeBinary(), nullable=True),
+    )
+    with op.batch_alter_table("rollup_content_views_hourly", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_rollup_content_views_hourly_bucket_at", ["bucket_at"], unique=False
+        )
+        batch_op.create_index(
+            "ix_rollup_content_views_hourly_page_views", ["page_views", "bucket_at"], unique=False
+        )
+        batch_op.create_index(
+            "ix_rollup_content_views_hourly_path", ["path", "bucket_at"], unique=False
+        )
+
+    op.create_table(
+        "rollup_navigation_daily",
+        sa.Column(
+            "bucket_at",
+            systemprompt_analytics.storage.types.UTCDateTime(timezone=True),
+            nullable=False,
+        ),
+        sa.Column("from_path", sa.Text(), nullable=True),
+        sa.Column("to_path", sa.Text(), nullable=False),
+        sa.Column("is_human", sa.Boolean(), nullable=False),
+        sa.Column("page_views", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("session_keys", sa.LargeBinary(), nullable=True),
+    )
+    with op.batch_alter_table("rollup_navigation_daily", schema=None) as batch_op:
+        batch_op.create_index("ix_rollup_navigation_daily_bucket_at", ["bucket_at"], unique=False)
+        batch_op.create_index(
+            "ix_rollup_navigation_daily_page_views",
+            ["page_views", "bucket_at"],
+            unique=False,
+            postgresql_include=["is_human", "from_path", "to_path"],
+        )
+        batch_op.create_index(
+            "ix_rollup_navigation_daily_paths",
+            ["from_path", "to_path", "bucket_at"],
+            unique=False,
+            postgresql_include=["is_human", "page_views"],
+        )
+
+    op.create_table(
+        "rollup_navigation_hourly",
+        sa.Column(
+            "bucket_at",
+            systemprompt_analytics.storage.types.UTCDateTime(timezone=True),
+            nullable=False,
+        ),
+        sa.Column("from_path", sa.Text(), nullable=True),
+        sa.Column("to_path", sa.Text(), nullable=False),
+        sa.Column("is_human", sa.Boolean(), nullable=False),
+        sa.Column("page_views", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("session_keys", sa.LargeBinary(), nullable=True),
+    )
+    with op.batch_alter_table("rollup_navigation_hourly", schema=None) as batch_op:
+        batch_op.create_index("ix_rollup_navigation_hourly_bucket_at", ["bucket_at"], unique=False)
+        batch_op.create_index(
+            "ix_rollup_navigation_hourly_page_views",
+            ["page_views", "bucket_at"],
+            unique=False,
+            postgresql_include=["is_human", "from_path", "to_path"],
+        )
+        batch_op.create_index(
+            "ix_rollup_navigation_hourly_paths",
+            ["from_path", "to_path", "bucket_at"],
+            unique=False,
+            postgresql_include=["is_human", "page_views"],
+        )
+
+    op.create_table(
+        "rollup_navigation_totals_daily",
+        sa.Column(
+            "bucket_at",
+            systemprompt_analytics.storage.types.UTCDateTime(timezone=True),
+            nullable=False,
+        ),
+        sa.Column("is_human", sa.Boolean(), nullable=False),
+        sa.Column("transitions", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("session_keys", sa.LargeBinary(), nullable=True),
+        sa.Column("pair_keys", sa.LargeBinary(), nullable=True),
+    )
+    with op.batch_alter_table("rollup_navigation_totals_daily", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_rollup_navigation_totals_daily_bucket_at", ["bucket_at"], unique=False
+        )
+
+    op.create_table(
+        "rollup_navigation_totals_hourly",
+        sa.Column(
+            "bucket_at",
+            systemprompt_analytics.storage.types.UTCDateTime(timezone=True),
+            nullable=False,
+        ),
+        sa.Column("is_human", sa.Boolean(), nullable=False),
+        sa.Column("transitions", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("session_keys", sa.LargeBinary(), nullable=True),
+        sa.Column("pair_keys", sa.LargeBinary(), nullable=True),
+    )
+    with op.batch_alter_table("rollup_navigation_totals_hourly", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_rollup_navigation_totals_hourly_bucket_at", ["bucket_at"], unique=False
+        )
+
+    op.create_table(
         "rollup_dirty_hours",
         sa.Column("name", sa.String(length=64), nullable=False),
         sa.Column(
@@ -1103,6 +1435,231 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("rollup_sessions_hourly", schema=None) as batch_op:
         batch_op.create_index("ix_rollup_sessions_hourly_bucket_at", ["bucket_at"], unique=False)
+
+    # Rollups of the platform reports (users, conversations, agents).
+    op.create_table(
+        "rollup_session_people_daily",
+        sa.Column(
+            "bucket_at",
+            systemprompt_analytics.storage.types.UTCDateTime(timezone=True),
+            nullable=False,
+        ),
+        sa.Column("hours_active", sa.Integer(), nullable=False),
+        sa.Column("user_keys", sa.LargeBinary(), nullable=True),
+        sa.Column("visitor_keys", sa.LargeBinary(), nullable=True),
+    )
+    with op.batch_alter_table("rollup_session_people_daily", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_rollup_session_people_daily_bucket_at", ["bucket_at"], unique=False
+        )
+
+    op.create_table(
+        "rollup_session_people_hourly",
+        sa.Column(
+            "bucket_at",
+            systemprompt_analytics.storage.types.UTCDateTime(timezone=True),
+            nullable=False,
+        ),
+        sa.Column("hours_active", sa.Integer(), nullable=False),
+        sa.Column("user_keys", sa.LargeBinary(), nullable=True),
+        sa.Column("visitor_keys", sa.LargeBinary(), nullable=True),
+    )
+    with op.batch_alter_table("rollup_session_people_hourly", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_rollup_session_people_hourly_bucket_at", ["bucket_at"], unique=False
+        )
+
+    op.create_table(
+        "rollup_conversations_daily",
+        sa.Column(
+            "bucket_at",
+            systemprompt_analytics.storage.types.UTCDateTime(timezone=True),
+            nullable=False,
+        ),
+        sa.Column("agent_name", sa.String(length=128), nullable=True),
+        sa.Column("long_id", sa.String(length=64), nullable=True),
+        sa.Column("conversations", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("messages", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("user_keys", sa.LargeBinary(), nullable=True),
+    )
+    with op.batch_alter_table("rollup_conversations_daily", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_rollup_conversations_daily_bucket_at", ["bucket_at"], unique=False
+        )
+
+    op.create_table(
+        "rollup_conversations_hourly",
+        sa.Column(
+            "bucket_at",
+            systemprompt_analytics.storage.types.UTCDateTime(timezone=True),
+            nullable=False,
+        ),
+        sa.Column("agent_name", sa.String(length=128), nullable=True),
+        sa.Column("long_id", sa.String(length=64), nullable=True),
+        sa.Column("conversations", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("messages", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("user_keys", sa.LargeBinary(), nullable=True),
+    )
+    with op.batch_alter_table("rollup_conversations_hourly", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_rollup_conversations_hourly_bucket_at", ["bucket_at"], unique=False
+        )
+
+    op.create_table(
+        "rollup_conversation_messages_daily",
+        sa.Column(
+            "bucket_at",
+            systemprompt_analytics.storage.types.UTCDateTime(timezone=True),
+            nullable=False,
+        ),
+        sa.Column("messages", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("tokens", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+    )
+    with op.batch_alter_table("rollup_conversation_messages_daily", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_rollup_conversation_messages_daily_bucket_at", ["bucket_at"], unique=False
+        )
+
+    op.create_table(
+        "rollup_conversation_messages_hourly",
+        sa.Column(
+            "bucket_at",
+            systemprompt_analytics.storage.types.UTCDateTime(timezone=True),
+            nullable=False,
+        ),
+        sa.Column("messages", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("tokens", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+    )
+    with op.batch_alter_table("rollup_conversation_messages_hourly", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_rollup_conversation_messages_hourly_bucket_at", ["bucket_at"], unique=False
+        )
+
+    op.create_table(
+        "rollup_agent_tasks_daily",
+        sa.Column(
+            "bucket_at",
+            systemprompt_analytics.storage.types.UTCDateTime(timezone=True),
+            nullable=False,
+        ),
+        sa.Column("agent_name", sa.String(length=128), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("tasks", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("duration_ms_sum", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column(
+            "duration_ms_count", sa.BigInteger(), server_default=sa.text("0"), nullable=False
+        ),
+    )
+    with op.batch_alter_table("rollup_agent_tasks_daily", schema=None) as batch_op:
+        batch_op.create_index("ix_rollup_agent_tasks_daily_bucket_at", ["bucket_at"], unique=False)
+
+    op.create_table(
+        "rollup_agent_tasks_hourly",
+        sa.Column(
+            "bucket_at",
+            systemprompt_analytics.storage.types.UTCDateTime(timezone=True),
+            nullable=False,
+        ),
+        sa.Column("agent_name", sa.String(length=128), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("tasks", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("duration_ms_sum", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column(
+            "duration_ms_count", sa.BigInteger(), server_default=sa.text("0"), nullable=False
+        ),
+    )
+    with op.batch_alter_table("rollup_agent_tasks_hourly", schema=None) as batch_op:
+        batch_op.create_index("ix_rollup_agent_tasks_hourly_bucket_at", ["bucket_at"], unique=False)
+
+    op.create_table(
+        "rollup_agent_durations_daily",
+        sa.Column(
+            "bucket_at",
+            systemprompt_analytics.storage.types.UTCDateTime(timezone=True),
+            nullable=False,
+        ),
+        sa.Column("agent_name", sa.String(length=128), nullable=False),
+        sa.Column("duration_ms_values", sa.LargeBinary(), nullable=True),
+    )
+    with op.batch_alter_table("rollup_agent_durations_daily", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_rollup_agent_durations_daily_bucket_at", ["bucket_at"], unique=False
+        )
+
+    op.create_table(
+        "rollup_agent_durations_hourly",
+        sa.Column(
+            "bucket_at",
+            systemprompt_analytics.storage.types.UTCDateTime(timezone=True),
+            nullable=False,
+        ),
+        sa.Column("agent_name", sa.String(length=128), nullable=False),
+        sa.Column("duration_ms_values", sa.LargeBinary(), nullable=True),
+    )
+    with op.batch_alter_table("rollup_agent_durations_hourly", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_rollup_agent_durations_hourly_bucket_at", ["bucket_at"], unique=False
+        )
+
+    op.create_table(
+        "rollup_funnel_units_daily",
+        sa.Column(
+            "bucket_at",
+            systemprompt_analytics.storage.types.UTCDateTime(timezone=True),
+            nullable=False,
+        ),
+        sa.Column("funnel_id", sa.BigInteger(), nullable=True),
+        sa.Column("current_step", sa.SmallInteger(), nullable=False),
+        sa.Column("units", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+    )
+    with op.batch_alter_table("rollup_funnel_units_daily", schema=None) as batch_op:
+        batch_op.create_index("ix_rollup_funnel_units_daily_bucket_at", ["bucket_at"], unique=False)
+
+    op.create_table(
+        "rollup_funnel_units_hourly",
+        sa.Column(
+            "bucket_at",
+            systemprompt_analytics.storage.types.UTCDateTime(timezone=True),
+            nullable=False,
+        ),
+        sa.Column("funnel_id", sa.BigInteger(), nullable=True),
+        sa.Column("current_step", sa.SmallInteger(), nullable=False),
+        sa.Column("units", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+    )
+    with op.batch_alter_table("rollup_funnel_units_hourly", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_rollup_funnel_units_hourly_bucket_at", ["bucket_at"], unique=False
+        )
+
+    op.create_table(
+        "rollup_funnel_times_daily",
+        sa.Column(
+            "bucket_at",
+            systemprompt_analytics.storage.types.UTCDateTime(timezone=True),
+            nullable=False,
+        ),
+        sa.Column("funnel_id", sa.BigInteger(), nullable=True),
+        sa.Column("step", sa.SmallInteger(), nullable=False),
+        sa.Column("gap_us_values", sa.LargeBinary(), nullable=True),
+    )
+    with op.batch_alter_table("rollup_funnel_times_daily", schema=None) as batch_op:
+        batch_op.create_index("ix_rollup_funnel_times_daily_bucket_at", ["bucket_at"], unique=False)
+
+    op.create_table(
+        "rollup_funnel_times_hourly",
+        sa.Column(
+            "bucket_at",
+            systemprompt_analytics.storage.types.UTCDateTime(timezone=True),
+            nullable=False,
+        ),
+        sa.Column("funnel_id", sa.BigInteger(), nullable=True),
+        sa.Column("step", sa.SmallInteger(), nullable=False),
+        sa.Column("gap_us_values", sa.LargeBinary(), nullable=True),
+    )
+    with op.batch_alter_table("rollup_funnel_times_hourly", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_rollup_funnel_times_hourly_bucket_at", ["bucket_at"], unique=False
+        )
 
     op.create_table(
         "rollup_state",
@@ -1195,9 +1752,269 @@ def upgrade() -> None:
             "ix_rollup_tool_executions_hourly_bucket_at", ["bucket_at"], unique=False
         )
 
+    op.create_table(
+        "rollup_session_visitors_daily",
+        sa.Column(
+            "bucket_at",
+            systemprompt_analytics.storage.types.UTCDateTime(timezone=True),
+            nullable=False,
+        ),
+        sa.Column("is_human", sa.Boolean(), nullable=False),
+        sa.Column("visitor_keys", sa.LargeBinary(), nullable=True),
+    )
+    with op.batch_alter_table("rollup_session_visitors_daily", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_rollup_session_visitors_daily_bucket_at", ["bucket_at"], unique=False
+        )
+
+    op.create_table(
+        "rollup_session_visitors_hourly",
+        sa.Column(
+            "bucket_at",
+            systemprompt_analytics.storage.types.UTCDateTime(timezone=True),
+            nullable=False,
+        ),
+        sa.Column("is_human", sa.Boolean(), nullable=False),
+        sa.Column("visitor_keys", sa.LargeBinary(), nullable=True),
+    )
+    with op.batch_alter_table("rollup_session_visitors_hourly", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_rollup_session_visitors_hourly_bucket_at", ["bucket_at"], unique=False
+        )
+
+    op.create_table(
+        "rollup_traffic_devices_daily",
+        sa.Column(
+            "bucket_at",
+            systemprompt_analytics.storage.types.UTCDateTime(timezone=True),
+            nullable=False,
+        ),
+        sa.Column("device_type", sa.String(length=16), nullable=True),
+        sa.Column("browser", sa.String(length=64), nullable=True),
+        sa.Column("os", sa.String(length=64), nullable=True),
+        sa.Column("is_human", sa.Boolean(), nullable=False),
+        sa.Column("sessions", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("page_views", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column(
+            "page_view_sessions", sa.BigInteger(), server_default=sa.text("0"), nullable=False
+        ),
+        sa.Column("bounces", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("duration_seconds_sum", sa.Float(), nullable=False),
+        sa.Column("visitor_keys", sa.LargeBinary(), nullable=True),
+    )
+    with op.batch_alter_table("rollup_traffic_devices_daily", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_rollup_traffic_devices_daily_bucket_at", ["bucket_at"], unique=False
+        )
+
+    op.create_table(
+        "rollup_traffic_devices_hourly",
+        sa.Column(
+            "bucket_at",
+            systemprompt_analytics.storage.types.UTCDateTime(timezone=True),
+            nullable=False,
+        ),
+        sa.Column("device_type", sa.String(length=16), nullable=True),
+        sa.Column("browser", sa.String(length=64), nullable=True),
+        sa.Column("os", sa.String(length=64), nullable=True),
+        sa.Column("is_human", sa.Boolean(), nullable=False),
+        sa.Column("sessions", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("page_views", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column(
+            "page_view_sessions", sa.BigInteger(), server_default=sa.text("0"), nullable=False
+        ),
+        sa.Column("bounces", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("duration_seconds_sum", sa.Float(), nullable=False),
+        sa.Column("visitor_keys", sa.LargeBinary(), nullable=True),
+    )
+    with op.batch_alter_table("rollup_traffic_devices_hourly", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_rollup_traffic_devices_hourly_bucket_at", ["bucket_at"], unique=False
+        )
+
+    op.create_table(
+        "rollup_traffic_geo_daily",
+        sa.Column(
+            "bucket_at",
+            systemprompt_analytics.storage.types.UTCDateTime(timezone=True),
+            nullable=False,
+        ),
+        sa.Column("country", sa.String(length=2), nullable=True),
+        sa.Column("region", sa.String(length=128), nullable=True),
+        sa.Column("city", sa.String(length=128), nullable=True),
+        sa.Column("is_human", sa.Boolean(), nullable=False),
+        sa.Column("sessions", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("page_views", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column(
+            "page_view_sessions", sa.BigInteger(), server_default=sa.text("0"), nullable=False
+        ),
+        sa.Column("bounces", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("duration_seconds_sum", sa.Float(), nullable=False),
+        sa.Column("visitor_keys", sa.LargeBinary(), nullable=True),
+    )
+    with op.batch_alter_table("rollup_traffic_geo_daily", schema=None) as batch_op:
+        batch_op.create_index("ix_rollup_traffic_geo_daily_bucket_at", ["bucket_at"], unique=False)
+
+    op.create_table(
+        "rollup_traffic_geo_hourly",
+        sa.Column(
+            "bucket_at",
+            systemprompt_analytics.storage.types.UTCDateTime(timezone=True),
+            nullable=False,
+        ),
+        sa.Column("country", sa.String(length=2), nullable=True),
+        sa.Column("region", sa.String(length=128), nullable=True),
+        sa.Column("city", sa.String(length=128), nullable=True),
+        sa.Column("is_human", sa.Boolean(), nullable=False),
+        sa.Column("sessions", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("page_views", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column(
+            "page_view_sessions", sa.BigInteger(), server_default=sa.text("0"), nullable=False
+        ),
+        sa.Column("bounces", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("duration_seconds_sum", sa.Float(), nullable=False),
+        sa.Column("visitor_keys", sa.LargeBinary(), nullable=True),
+    )
+    with op.batch_alter_table("rollup_traffic_geo_hourly", schema=None) as batch_op:
+        batch_op.create_index("ix_rollup_traffic_geo_hourly_bucket_at", ["bucket_at"], unique=False)
+
+    op.create_table(
+        "rollup_traffic_landing_daily",
+        sa.Column(
+            "bucket_at",
+            systemprompt_analytics.storage.types.UTCDateTime(timezone=True),
+            nullable=False,
+        ),
+        sa.Column("path", sa.Text(), nullable=True),
+        sa.Column("is_human", sa.Boolean(), nullable=False),
+        sa.Column("sessions", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("page_views", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column(
+            "page_view_sessions", sa.BigInteger(), server_default=sa.text("0"), nullable=False
+        ),
+        sa.Column("bounces", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("duration_seconds_sum", sa.Float(), nullable=False),
+        sa.Column("visitor_keys", sa.LargeBinary(), nullable=True),
+    )
+    with op.batch_alter_table("rollup_traffic_landing_daily", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_rollup_traffic_landing_daily_bucket_at", ["bucket_at"], unique=False
+        )
+
+    op.create_table(
+        "rollup_traffic_landing_hourly",
+        sa.Column(
+            "bucket_at",
+            systemprompt_analytics.storage.types.UTCDateTime(timezone=True),
+            nullable=False,
+        ),
+        sa.Column("path", sa.Text(), nullable=True),
+        sa.Column("is_human", sa.Boolean(), nullable=False),
+        sa.Column("sessions", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("page_views", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column(
+            "page_view_sessions", sa.BigInteger(), server_default=sa.text("0"), nullable=False
+        ),
+        sa.Column("bounces", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("duration_seconds_sum", sa.Float(), nullable=False),
+        sa.Column("visitor_keys", sa.LargeBinary(), nullable=True),
+    )
+    with op.batch_alter_table("rollup_traffic_landing_hourly", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_rollup_traffic_landing_hourly_bucket_at", ["bucket_at"], unique=False
+        )
+
+    op.create_table(
+        "rollup_traffic_sources_daily",
+        sa.Column(
+            "bucket_at",
+            systemprompt_analytics.storage.types.UTCDateTime(timezone=True),
+            nullable=False,
+        ),
+        sa.Column("channel", sa.String(length=16), nullable=True),
+        sa.Column("source", sa.String(length=255), nullable=True),
+        sa.Column("is_human", sa.Boolean(), nullable=False),
+        sa.Column("sessions", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("page_views", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column(
+            "page_view_sessions", sa.BigInteger(), server_default=sa.text("0"), nullable=False
+        ),
+        sa.Column("bounces", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("duration_seconds_sum", sa.Float(), nullable=False),
+        sa.Column("visitor_keys", sa.LargeBinary(), nullable=True),
+    )
+    with op.batch_alter_table("rollup_traffic_sources_daily", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_rollup_traffic_sources_daily_bucket_at", ["bucket_at"], unique=False
+        )
+
+    op.create_table(
+        "rollup_traffic_sources_hourly",
+        sa.Column(
+            "bucket_at",
+            systemprompt_analytics.storage.types.UTCDateTime(timezone=True),
+            nullable=False,
+        ),
+        sa.Column("channel", sa.String(length=16), nullable=True),
+        sa.Column("source", sa.String(length=255), nullable=True),
+        sa.Column("is_human", sa.Boolean(), nullable=False),
+        sa.Column("sessions", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("page_views", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column(
+            "page_view_sessions", sa.BigInteger(), server_default=sa.text("0"), nullable=False
+        ),
+        sa.Column("bounces", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("duration_seconds_sum", sa.Float(), nullable=False),
+        sa.Column("visitor_keys", sa.LargeBinary(), nullable=True),
+    )
+    with op.batch_alter_table("rollup_traffic_sources_hourly", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_rollup_traffic_sources_hourly_bucket_at", ["bucket_at"], unique=False
+        )
+
 
 def downgrade() -> None:
     # Rollups (storage/rollups/).
+    with op.batch_alter_table("rollup_session_visitors_hourly", schema=None) as batch_op:
+        batch_op.drop_index("ix_rollup_session_visitors_hourly_bucket_at")
+
+    op.drop_table("rollup_session_visitors_hourly")
+    with op.batch_alter_table("rollup_session_visitors_daily", schema=None) as batch_op:
+        batch_op.drop_index("ix_rollup_session_visitors_daily_bucket_at")
+
+    op.drop_table("rollup_session_visitors_daily")
+    with op.batch_alter_table("rollup_traffic_sources_hourly", schema=None) as batch_op:
+        batch_op.drop_index("ix_rollup_traffic_sources_hourly_bucket_at")
+
+    op.drop_table("rollup_traffic_sources_hourly")
+    with op.batch_alter_table("rollup_traffic_sources_daily", schema=None) as batch_op:
+        batch_op.drop_index("ix_rollup_traffic_sources_daily_bucket_at")
+
+    op.drop_table("rollup_traffic_sources_daily")
+    with op.batch_alter_table("rollup_traffic_landing_hourly", schema=None) as batch_op:
+        batch_op.drop_index("ix_rollup_traffic_landing_hourly_bucket_at")
+
+    op.drop_table("rollup_traffic_landing_hourly")
+    with op.batch_alter_table("rollup_traffic_landing_daily", schema=None) as batch_op:
+        batch_op.drop_index("ix_rollup_traffic_landing_daily_bucket_at")
+
+    op.drop_table("rollup_traffic_landing_daily")
+    with op.batch_alter_table("rollup_traffic_geo_hourly", schema=None) as batch_op:
+        batch_op.drop_index("ix_rollup_traffic_geo_hourly_bucket_at")
+
+    op.drop_table("rollup_traffic_geo_hourly")
+    with op.batch_alter_table("rollup_traffic_geo_daily", schema=None) as batch_op:
+        batch_op.drop_index("ix_rollup_traffic_geo_daily_bucket_at")
+
+    op.drop_table("rollup_traffic_geo_daily")
+    with op.batch_alter_table("rollup_traffic_devices_hourly", schema=None) as batch_op:
+        batch_op.drop_index("ix_rollup_traffic_devices_hourly_bucket_at")
+
+    op.drop_table("rollup_traffic_devices_hourly")
+    with op.batch_alter_table("rollup_traffic_devices_daily", schema=None) as batch_op:
+        batch_op.drop_index("ix_rollup_traffic_devices_daily_bucket_at")
+
+    op.drop_table("rollup_traffic_devices_daily")
     with op.batch_alter_table("rollup_tool_executions_hourly", schema=None) as batch_op:
         batch_op.drop_index("ix_rollup_tool_executions_hourly_bucket_at")
 
@@ -1215,6 +2032,62 @@ def downgrade() -> None:
 
     op.drop_table("rollup_tool_durations_daily")
     op.drop_table("rollup_state")
+    with op.batch_alter_table("rollup_funnel_times_daily", schema=None) as batch_op:
+        batch_op.drop_index("ix_rollup_funnel_times_daily_bucket_at")
+
+    op.drop_table("rollup_funnel_times_daily")
+    with op.batch_alter_table("rollup_funnel_times_hourly", schema=None) as batch_op:
+        batch_op.drop_index("ix_rollup_funnel_times_hourly_bucket_at")
+
+    op.drop_table("rollup_funnel_times_hourly")
+    with op.batch_alter_table("rollup_funnel_units_daily", schema=None) as batch_op:
+        batch_op.drop_index("ix_rollup_funnel_units_daily_bucket_at")
+
+    op.drop_table("rollup_funnel_units_daily")
+    with op.batch_alter_table("rollup_funnel_units_hourly", schema=None) as batch_op:
+        batch_op.drop_index("ix_rollup_funnel_units_hourly_bucket_at")
+
+    op.drop_table("rollup_funnel_units_hourly")
+    with op.batch_alter_table("rollup_session_people_daily", schema=None) as batch_op:
+        batch_op.drop_index("ix_rollup_session_people_daily_bucket_at")
+
+    op.drop_table("rollup_session_people_daily")
+    with op.batch_alter_table("rollup_session_people_hourly", schema=None) as batch_op:
+        batch_op.drop_index("ix_rollup_session_people_hourly_bucket_at")
+
+    op.drop_table("rollup_session_people_hourly")
+    with op.batch_alter_table("rollup_conversations_daily", schema=None) as batch_op:
+        batch_op.drop_index("ix_rollup_conversations_daily_bucket_at")
+
+    op.drop_table("rollup_conversations_daily")
+    with op.batch_alter_table("rollup_conversations_hourly", schema=None) as batch_op:
+        batch_op.drop_index("ix_rollup_conversations_hourly_bucket_at")
+
+    op.drop_table("rollup_conversations_hourly")
+    with op.batch_alter_table("rollup_conversation_messages_daily", schema=None) as batch_op:
+        batch_op.drop_index("ix_rollup_conversation_messages_daily_bucket_at")
+
+    op.drop_table("rollup_conversation_messages_daily")
+    with op.batch_alter_table("rollup_conversation_messages_hourly", schema=None) as batch_op:
+        batch_op.drop_index("ix_rollup_conversation_messages_hourly_bucket_at")
+
+    op.drop_table("rollup_conversation_messages_hourly")
+    with op.batch_alter_table("rollup_agent_tasks_daily", schema=None) as batch_op:
+        batch_op.drop_index("ix_rollup_agent_tasks_daily_bucket_at")
+
+    op.drop_table("rollup_agent_tasks_daily")
+    with op.batch_alter_table("rollup_agent_tasks_hourly", schema=None) as batch_op:
+        batch_op.drop_index("ix_rollup_agent_tasks_hourly_bucket_at")
+
+    op.drop_table("rollup_agent_tasks_hourly")
+    with op.batch_alter_table("rollup_agent_durations_daily", schema=None) as batch_op:
+        batch_op.drop_index("ix_rollup_agent_durations_daily_bucket_at")
+
+    op.drop_table("rollup_agent_durations_daily")
+    with op.batch_alter_table("rollup_agent_durations_hourly", schema=None) as batch_op:
+        batch_op.drop_index("ix_rollup_agent_durations_hourly_bucket_at")
+
+    op.drop_table("rollup_agent_durations_hourly")
     with op.batch_alter_table("rollup_sessions_hourly", schema=None) as batch_op:
         batch_op.drop_index("ix_rollup_sessions_hourly_bucket_at")
 
@@ -1231,6 +2104,66 @@ def downgrade() -> None:
         batch_op.drop_index("ix_rollup_page_views_daily_bucket_at")
 
     op.drop_table("rollup_page_views_daily")
+    with op.batch_alter_table("rollup_navigation_totals_hourly", schema=None) as batch_op:
+        batch_op.drop_index("ix_rollup_navigation_totals_hourly_bucket_at")
+
+    op.drop_table("rollup_navigation_totals_hourly")
+    with op.batch_alter_table("rollup_navigation_totals_daily", schema=None) as batch_op:
+        batch_op.drop_index("ix_rollup_navigation_totals_daily_bucket_at")
+
+    op.drop_table("rollup_navigation_totals_daily")
+    with op.batch_alter_table("rollup_navigation_hourly", schema=None) as batch_op:
+        batch_op.drop_index("ix_rollup_navigation_hourly_bucket_at")
+        batch_op.drop_index("ix_rollup_navigation_hourly_page_views")
+        batch_op.drop_index("ix_rollup_navigation_hourly_paths")
+
+    op.drop_table("rollup_navigation_hourly")
+    with op.batch_alter_table("rollup_navigation_daily", schema=None) as batch_op:
+        batch_op.drop_index("ix_rollup_navigation_daily_bucket_at")
+        batch_op.drop_index("ix_rollup_navigation_daily_page_views")
+        batch_op.drop_index("ix_rollup_navigation_daily_paths")
+
+    op.drop_table("rollup_navigation_daily")
+    with op.batch_alter_table("rollup_content_views_hourly", schema=None) as batch_op:
+        batch_op.drop_index("ix_rollup_content_views_hourly_bucket_at")
+        batch_op.drop_index("ix_rollup_content_views_hourly_page_views")
+        batch_op.drop_index("ix_rollup_content_views_hourly_path")
+
+    op.drop_table("rollup_content_views_hourly")
+    with op.batch_alter_table("rollup_content_views_daily", schema=None) as batch_op:
+        batch_op.drop_index("ix_rollup_content_views_daily_bucket_at")
+        batch_op.drop_index("ix_rollup_content_views_daily_page_views")
+        batch_op.drop_index("ix_rollup_content_views_daily_path")
+
+    op.drop_table("rollup_content_views_daily")
+    with op.batch_alter_table("rollup_content_totals_hourly", schema=None) as batch_op:
+        batch_op.drop_index("ix_rollup_content_totals_hourly_bucket_at")
+
+    op.drop_table("rollup_content_totals_hourly")
+    with op.batch_alter_table("rollup_content_totals_daily", schema=None) as batch_op:
+        batch_op.drop_index("ix_rollup_content_totals_daily_bucket_at")
+
+    op.drop_table("rollup_content_totals_daily")
+    with op.batch_alter_table("rollup_content_engagement_totals_hourly", schema=None) as batch_op:
+        batch_op.drop_index("ix_rollup_content_engagement_totals_hourly_bucket_at")
+
+    op.drop_table("rollup_content_engagement_totals_hourly")
+    with op.batch_alter_table("rollup_content_engagement_totals_daily", schema=None) as batch_op:
+        batch_op.drop_index("ix_rollup_content_engagement_totals_daily_bucket_at")
+
+    op.drop_table("rollup_content_engagement_totals_daily")
+    with op.batch_alter_table("rollup_content_engagement_hourly", schema=None) as batch_op:
+        batch_op.drop_index("ix_rollup_content_engagement_hourly_bucket_at")
+        batch_op.drop_index("ix_rollup_content_engagement_hourly_engaged_views")
+        batch_op.drop_index("ix_rollup_content_engagement_hourly_path")
+
+    op.drop_table("rollup_content_engagement_hourly")
+    with op.batch_alter_table("rollup_content_engagement_daily", schema=None) as batch_op:
+        batch_op.drop_index("ix_rollup_content_engagement_daily_bucket_at")
+        batch_op.drop_index("ix_rollup_content_engagement_daily_engaged_views")
+        batch_op.drop_index("ix_rollup_content_engagement_daily_path")
+
+    op.drop_table("rollup_content_engagement_daily")
     op.drop_table("rollup_dirty_hours")
     with op.batch_alter_table("rollup_ai_users_hourly", schema=None) as batch_op:
         batch_op.drop_index("ix_rollup_ai_users_hourly_bucket_at")
@@ -1336,6 +2269,12 @@ def downgrade() -> None:
 
     op.drop_table("ai_requests")
     with op.batch_alter_table("agent_tasks", schema=None) as batch_op:
+        batch_op.drop_index(
+            "ix_agent_tasks_failed_started_at",
+            postgresql_where=sa.text("status IN ('failed','rejected')"),
+            sqlite_where=sa.text("status IN ('failed','rejected')"),
+        )
+        batch_op.drop_index("ix_agent_tasks_user_started_at")
         batch_op.drop_index("ix_agent_tasks_started_at")
         batch_op.drop_index("ix_agent_tasks_agent_started_at")
 
