@@ -113,7 +113,7 @@ class IdentityResolver:
                 reason = "invalid cookie" if cookie_value else "no cookie"
             state = self._live_by_fingerprint(fingerprint_hash, now)
             if state is not None and state.user_id in (None, user_id):
-                return self._reuse(state, "fingerprint", user_id, now, cookie_last_seen=None)
+                return self._reuse(state, "fingerprint", user_id, now, None)
             return self._start(fingerprint_hash, user_id, now, reason)
 
     def resolve_keyed(self, session_key: str, fingerprint_hash: str, now: float) -> Resolution:
@@ -176,11 +176,15 @@ class IdentityResolver:
             )
         elif cookie.last_seen > state.last_seen:
             state.last_seen = float(cookie.last_seen)
-        if not self.is_alive(state.started, state.last_seen, now):
+        policy = self.policy  # is_alive(), inlined: this runs on nearly every request
+        if (
+            now - state.last_seen >= policy.idle_timeout_seconds
+            or now - state.started >= policy.max_age_seconds
+        ):
             return None
         if state.user_id is not None and user_id is not None and state.user_id != user_id:
             return None
-        return self._reuse(state, "cookie", user_id, now, cookie_last_seen=cookie.last_seen)
+        return self._reuse(state, "cookie", user_id, now, cookie.last_seen)
 
     def _live_by_fingerprint(self, fingerprint_hash: str, now: float) -> SessionState | None:
         session_id = self._index.by_fingerprint.get(fingerprint_hash)
@@ -209,12 +213,12 @@ class IdentityResolver:
             session_cookie.REFRESH_AFTER_SECONDS
         )
         return Resolution(
-            session_id=state.session_id,
-            evidence=evidence,
-            is_new=False,
-            started=state.started,
-            identified_user_id=identified,
-            cookie_value=self._cookie(state, now) if stale else None,
+            state.session_id,
+            evidence,
+            False,
+            state.started,
+            identified,
+            self._cookie(state, now) if stale else None,
         )
 
     def _start(

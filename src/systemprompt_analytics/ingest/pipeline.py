@@ -31,7 +31,7 @@ from systemprompt_analytics.ingest.geo import GeoLookup
 from systemprompt_analytics.ingest.identity import IdentityResolver, Resolution
 from systemprompt_analytics.ingest.privacy import truncate_ip
 from systemprompt_analytics.ingest.request_kind import DEFAULT_KIND_RULES, KindRules, request_kind
-from systemprompt_analytics.ingest.session_cookie import read_cookie_header, set_cookie_header
+from systemprompt_analytics.ingest.session_cookie import read_session_cookie, set_cookie_header
 from systemprompt_analytics.ingest.writer import BatchWriter
 from systemprompt_analytics.storage.schema import request_events
 
@@ -45,6 +45,13 @@ def _utc_datetime(timestamp: float) -> datetime:
 
 
 MAX_PATH_LENGTH = 2048
+
+# The session counters and flags one request adds, shared rather than built per request: the
+# writer's merge only reads them (treat them as immutable).
+REQUEST_COUNTERS = {"request_count": 1, "page_view_count": 0, "error_count": 0}
+PAGE_VIEW_COUNTERS = {"request_count": 1, "page_view_count": 1, "error_count": 0}
+ERROR_COUNTERS = {"request_count": 1, "page_view_count": 0, "error_count": 1}
+NO_FLAGS: dict[str, bool] = {}
 
 
 # Not frozen, for speed (one per request; see identity.Resolution). Treat it as immutable.
@@ -129,7 +136,7 @@ class RequestPipeline:
             )
         else:
             resolution = self.identity.resolve(
-                cookie_value=read_cookie_header(headers.get("cookie")),
+                cookie_value=read_session_cookie(headers.get("cookie")),
                 fingerprint_hash=print_.fingerprint_hash,
                 user_id=facts.user_id,
                 now=at.timestamp(),
@@ -175,26 +182,28 @@ class RequestPipeline:
         if user_id is not None and self.identity.identify(context.resolution.session_id, user_id):
             attributes = {**(attributes or {}), "user_id": user_id}
         agent = context.user_agent
-        is_scanner = agent.category == BotCategory.SCANNER
+        is_scanner = agent.category is BotCategory.SCANNER
         is_error = status_code >= 400
         # Only true flags travel: the session merge ORs them, so False would change nothing.
-        session_flags: dict[str, bool] = {}
+        session_flags = NO_FLAGS
         if agent.is_bot:
-            session_flags["is_bot"] = True
-            session_flags["is_ai_crawler"] = agent.is_ai_crawler
-            session_flags["is_scanner"] = is_scanner
+            session_flags = {
+                "is_bot": True,
+                "is_ai_crawler": agent.is_ai_crawler,
+                "is_scanner": is_scanner,
+            }
         if attributes and attributes.get("hosting_provider"):
-            session_flags["is_datacenter"] = True
+            session_flags = {**session_flags, "is_datacenter": True}
+        if is_error:
+            counters = ERROR_COUNTERS
+        else:
+            counters = PAGE_VIEW_COUNTERS if context.kind == "page" else REQUEST_COUNTERS
         activity = SessionActivity(
             context.resolution.session_id,
             _utc_datetime(context.resolution.started),
             context.at,
             attributes,
-            {
-                "request_count": 1,
-                "page_view_count": int(context.kind == "page" and not is_error),
-                "error_count": int(is_error),
-            },
+            counters,
             session_flags,
         )
         event = {

@@ -15,6 +15,7 @@ import hashlib
 import hmac
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 COOKIE_NAME = "sp_sid"
 VERSION = "v1"
@@ -79,6 +80,25 @@ def read_cookie_header(header: str | None, name: str = COOKIE_NAME) -> str | Non
             return value.strip().strip('"')
         start = header.find(marker, start + 1)
     return None
+
+
+_MAX_CACHED_HEADER = 4096
+
+
+@lru_cache(maxsize=16_384)
+def _session_cookie_cached(header: str) -> str | None:
+    return read_cookie_header(header)
+
+
+def read_session_cookie(header: str | None) -> str | None:
+    """:func:`read_cookie_header` for the session cookie, cached per header value: a client
+    sends the same ``Cookie:`` header with every request (long ones are not cached, so junk
+    cannot fill the cache with big keys)."""
+    if not header:
+        return None
+    if len(header) > _MAX_CACHED_HEADER:
+        return read_cookie_header(header)
+    return _session_cookie_cached(header)
 
 
 def set_cookie_header(

@@ -56,11 +56,8 @@ class WriterStats:
         return {name: getattr(self, name) for name in self.__slots__}
 
 
-@dataclass(slots=True)
-class _Item:
-    activity: SessionActivity | None
-    table: Table | None
-    row: dict[str, Any] | None
+# One queued item: (session activity, table, row); a tuple, as one is queued per request.
+_Item = tuple[SessionActivity | None, Table | None, dict[str, Any] | None]
 
 
 @dataclass(slots=True)
@@ -110,7 +107,7 @@ class BatchWriter:
                 self.stats.dropped += 1
                 self._log_drop()
                 return False
-            self._queue.append(_Item(activity, table, row))
+            self._queue.append((activity, table, row))
             self.stats.submitted += 1
             full = len(self._queue) >= self.config.batch_size
         if full and not self._wake.is_set():
@@ -208,11 +205,16 @@ class BatchWriter:
             count = min(len(self._queue), self.config.batch_size)
             items = [self._queue.popleft() for _ in range(count)]
             self._in_flight += count
-        for item in items:
-            if item.activity is not None:
-                batch.activities.append(item.activity)
-            if item.table is not None and item.row is not None:
-                batch.rows.setdefault(item.table, []).append(item.row)
+        activities = batch.activities
+        rows_of = batch.rows
+        for activity, table, row in items:
+            if activity is not None:
+                activities.append(activity)
+            if table is not None and row is not None:
+                rows = rows_of.get(table)
+                if rows is None:
+                    rows = rows_of[table] = []
+                rows.append(row)
         batch.size = count
         return batch
 

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import json
 import operator
+import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import cache, lru_cache
+from itertools import chain
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Connection, Table
@@ -120,7 +122,9 @@ def _sqlite_converter(column_type: Any) -> Callable[[Any], Any] | None:
 def sqlite_executemany(
     connection: Connection, statement: Any, table: Table, rows: Sequence[Mapping[str, Any]]
 ) -> None:
-    """``executemany`` straight on the sqlite3 cursor, converting values ourselves.
+    """Insert ``rows`` on SQLite with multi-row INSERTs (a single-row INSERT statement, such as
+    an upsert, is rewritten to take up to :data:`SQLITE_ROWS_PER_STATEMENT` rows at once),
+    converting values ourselves; other statements go through ``executemany``.
 
     The statement is compiled once by SQLAlchemy (so the SQL is the same as through the ORM
     layer); only the per-row parameter processing is done here, in the same formats as
@@ -138,7 +142,39 @@ def sqlite_executemany(
             for index, convert in conversions:
                 converted[index] = convert(converted[index])
             parameters[position] = tuple(converted)
-    connection.exec_driver_sql(sql, parameters)
+    width = len(order)
+    if len(parameters) == 1 or not _has_one_values_group(sql, width):
+        connection.exec_driver_sql(sql, parameters)
+        return
+    # sqlite3 releases the GIL around every row executemany steps through: with a request
+    # thread busy, each release is a thread switch it pays for. A multi-row INSERT is one step.
+    step = max(1, min(SQLITE_ROWS_PER_STATEMENT, SQLITE_MAX_VARIABLES // width))
+    for offset in range(0, len(parameters), step):
+        chunk = parameters[offset : offset + step]
+        flat = tuple(chain.from_iterable(chunk))
+        connection.exec_driver_sql(_multi_row_sql(sql, width, len(chunk)), flat)
+
+
+SQLITE_ROWS_PER_STATEMENT = 500
+# SQLite's default limit on ``?`` parameters per statement (999 before 3.32).
+SQLITE_MAX_VARIABLES = 32_766 if sqlite3.sqlite_version_info >= (3, 32) else 999
+
+
+def _values_group(width: int) -> str:
+    return "VALUES (" + ", ".join(["?"] * width) + ")"
+
+
+@lru_cache(maxsize=256)
+def _has_one_values_group(sql: str, width: int) -> bool:
+    """Whether ``sql`` is an INSERT whose only parameters are one ``VALUES (?, …)`` row."""
+    return sql.count("?") == width and sql.count(_values_group(width)) == 1
+
+
+@lru_cache(maxsize=1024)
+def _multi_row_sql(sql: str, width: int, rows: int) -> str:
+    """The single-row INSERT ``sql`` rewritten to insert ``rows`` rows."""
+    group = _values_group(width)
+    return sql.replace(group, "VALUES " + ", ".join([group[len("VALUES ") :]] * rows))
 
 
 # Compiling an INSERT costs milliseconds: once per statement, dialect and row shape, not once per

@@ -36,12 +36,14 @@ class ThrottleKeys:
 
     def pairs(self) -> list[tuple[str, str]]:
         """(kind, identifier) for each identity present, session first."""
-        candidates = (
-            ("session", self.session_id),
-            ("fingerprint", self.fingerprint_hash),
-            ("ip", self.ip),
-        )
-        return [(kind, value) for kind, value in candidates if value]
+        pairs = []
+        if self.session_id:
+            pairs.append(("session", self.session_id))
+        if self.fingerprint_hash:
+            pairs.append(("fingerprint", self.fingerprint_hash))
+        if self.ip:
+            pairs.append(("ip", self.ip))
+        return pairs
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +56,9 @@ class AllowList:
     """E.g. ``{"search_engine"}`` for good bots, as classified by the user-agent detector."""
 
     def __call__(self, path: str | None, client_category: str | None) -> bool:
-        if path is not None and (path in self.paths or path.startswith(self.path_prefixes or ())):
+        if path is not None and (
+            path in self.paths or (self.path_prefixes and path.startswith(self.path_prefixes))
+        ):
             return True
         return client_category is not None and client_category in self.client_categories
 
@@ -148,6 +152,12 @@ class ThrottleStats:
     last_storage_error: str | None = None
     last_storage_error_at: float | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def count_allowed(self) -> None:
+        """``checks`` and ``allowed`` plus one: the outcome of nearly every check."""
+        with self._lock:
+            self.checks += 1
+            self.allowed += 1
 
     def bump(self, *names: str, by: int = 1) -> None:
         """Add ``by`` to each named counter, under one lock acquisition."""

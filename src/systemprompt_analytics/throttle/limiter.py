@@ -35,19 +35,19 @@ class LevelLimit(RateLimitItem):
     kept on the instance rather than in a granularity class.
     """
 
-    __slots__ = ["_suffix", "window"]
+    __slots__ = ["key_suffix", "window"]
 
     def __init__(self, amount: int, window: int, namespace: str) -> None:
         super().__init__(amount, 1, namespace)
         self.window = window
-        self._suffix = f"/{window}s"
+        self.key_suffix = f"/{window}s"
 
     def get_expiry(self) -> int:
         return self.window
 
     def key_for(self, *identifiers: bytes | str | int | float) -> str:
         if len(identifiers) == 1 and type(identifiers[0]) is str:  # every check: one string
-            return f"{self.namespace}/{identifiers[0]}{self._suffix}"
+            return f"{self.namespace}/{identifiers[0]}{self.key_suffix}"
         parts = [k.decode() if isinstance(k, bytes) else str(k) for k in identifiers]
         return "/".join([self.namespace, *parts, f"{self.window}s"])
 
@@ -119,6 +119,11 @@ class ThrottleLimiter:
                     limit = adjusted_limit(amount, level)
                     self._items[kind, level] = LevelLimit(limit, window, f"{namespace}/{kind}")
 
+    @property
+    def is_local(self) -> bool:
+        """Whether the counters live in this process (memory storage: no storage errors)."""
+        return self._memory is not None
+
     def item(self, kind: str, level: ThrottleLevel) -> LevelLimit:
         """The limit item for a key kind at a level below Blocked."""
         return self._items[kind, level]
@@ -126,8 +131,9 @@ class ThrottleLimiter:
     def hit(self, kind: str, identifier: str, level: ThrottleLevel) -> bool:
         """Count one request against the key; False (and nothing counted) when over the limit."""
         item = self._items[kind, level]
-        if self._memory is not None:  # what the strategy's hit() does, minus two call layers
-            return self._memory.acquire(item.key_for(identifier), item.amount, item.window)
+        if self._memory is not None:  # the strategy's hit() minus its call layers (per request)
+            key = f"{item.namespace}/{identifier}{item.key_suffix}"  # item.key_for(identifier)
+            return self._memory.acquire(key, item.amount, item.window)
         return self._strategy.hit(item, identifier)
 
     def stats(self, kind: str, identifier: str, level: ThrottleLevel, allowed: bool) -> LimitResult:

@@ -78,7 +78,7 @@ class SlidingWindowMemoryStorage(Storage, SlidingWindowCounterSupport):
             window = self._windows.get(key)
             if window is None:
                 window = self._windows[key] = _Window(expiry, index)
-            else:
+            elif window.index != index:
                 window.roll(index)
             weighted: float = window.current
             if window.previous:

@@ -143,6 +143,49 @@ class ThrottleService:
             return self._storage_failure(now, exc)
         return self._count(decision)
 
+    def refusal(
+        self,
+        keys: ThrottleKeys,
+        *,
+        path: str | None = None,
+        client_category: str | None = None,
+    ) -> ThrottleDecision | None:
+        """The middlewares' question on every request: the refusal to answer with, or None
+        when the request may go ahead (allowed, allow-listed, failed open, or shadow mode).
+
+        Counts exactly as :meth:`check` does. The usual case on one process — in-memory
+        storage, no key ever escalated, every key under its limit — builds no decision.
+        """
+        pairs = keys.pairs()
+        if (
+            pairs
+            and self.limiter.is_local
+            and self.state_store.is_known_empty()
+            and not self.config.allow_list(path, client_category)
+        ):
+            hit = self.limiter.hit
+            normal = ThrottleLevel.NORMAL
+            for kind, ident in pairs:
+                if not hit(kind, ident, normal):
+                    refused = self._rate_limited(kind, ident, normal, normal)
+                    decision = self._count(refused)
+                    return None if decision.allowed else decision
+            self.stats.count_allowed()
+            return None
+        decision = self.check(keys, path=path, client_category=client_category, detailed=False)
+        return None if decision.allowed else decision
+
+    def _rate_limited(
+        self, kind: str, ident: str, level: ThrottleLevel, top: ThrottleLevel
+    ) -> ThrottleDecision:
+        """The refusal of a request whose ``kind`` key is over its limit at ``level``."""
+        result = self.limiter.stats(kind, ident, level, allowed=False)
+        wait = max(1, math.ceil(result.reset_at - self._clock()))
+        return ThrottleDecision(
+            False, top, result.limit, 0, result.reset_at, wait, "rate_limited",
+            would_allow=False, key=f"{kind}:{ident}",
+        )  # fmt: skip
+
     def _decide(
         self, pairs: list[tuple[str, str]], now: float, detailed: bool = True
     ) -> ThrottleDecision:
@@ -163,18 +206,14 @@ class ThrottleService:
                 )  # fmt: skip
         else:  # the common case: no key was ever escalated
             top = ThrottleLevel.NORMAL
-            levels = [top] * len(names)
+            levels = None
         hit = self.limiter.hit
-        for (kind, ident), level, name in zip(pairs, levels, names, strict=True):
+        for index, (kind, ident) in enumerate(pairs):
+            level = top if levels is None else levels[index]
             if not hit(kind, ident, level):
-                result = self.limiter.stats(kind, ident, level, allowed=False)
-                wait = max(1, math.ceil(result.reset_at - self._clock()))
-                return ThrottleDecision(
-                    False, top, result.limit, 0, result.reset_at, wait, "rate_limited",
-                    would_allow=False, key=name,
-                )  # fmt: skip
+                return self._rate_limited(kind, ident, level, top)
         # Report the most throttled key (the session when all are equal).
-        index = levels.index(top)
+        index = 0 if levels is None else levels.index(top)
         kind, ident = pairs[index]
         if not detailed:
             limit = self.limiter.item(kind, top).amount
@@ -187,7 +226,10 @@ class ThrottleService:
     def _count(self, decision: ThrottleDecision, *also: str) -> ThrottleDecision:
         """Count the check, its outcome and the ``also`` counters; apply shadow mode."""
         if decision.allowed:
-            self.stats.bump("checks", "allowed", *also)
+            if also:
+                self.stats.bump("checks", "allowed", *also)
+            else:
+                self.stats.count_allowed()
             return replace(decision, shadow=True) if self.config.shadow else decision
         if self.config.shadow:
             self.stats.bump("checks", "shadow_denied", *also)

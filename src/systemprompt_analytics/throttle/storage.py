@@ -34,6 +34,10 @@ class StateStore(Protocol):
         """Store ``state`` for ``ttl`` seconds (``ttl <= 0`` deletes it)."""
         ...
 
+    def is_known_empty(self) -> bool:
+        """True only when no key holds a state, known without a round trip (memory)."""
+        ...
+
     def delete(self, key: str) -> None:
         """Forget ``key``."""
         ...
@@ -82,8 +86,11 @@ class MemoryStateStore:
         self._sweep_every = sweep_every
         self._puts = 0
 
+    def is_known_empty(self) -> bool:
+        return not self._states  # nothing escalated: the common case on the request path
+
     def get_many(self, keys: Sequence[str]) -> dict[str, ThrottleState]:
-        if not self._states:  # nothing escalated: the common case on the request path
+        if not self._states:
             return {}
         now = time.monotonic()
         found: dict[str, ThrottleState] = {}
@@ -135,6 +142,9 @@ class RedisStateStore:
 
     def redis_key(self, key: str) -> str:
         return f"{self._prefix}{key}"
+
+    def is_known_empty(self) -> bool:
+        return False  # only a round trip would tell
 
     def get_many(self, keys: Sequence[str]) -> dict[str, ThrottleState]:
         if not keys:

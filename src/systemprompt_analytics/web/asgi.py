@@ -28,7 +28,7 @@ from systemprompt_analytics.ingest.pipeline import RequestContext
 from systemprompt_analytics.service import Analytics
 from systemprompt_analytics.throttle.decision import ThrottleDecision
 from systemprompt_analytics.web.facts import facts_from_scope
-from systemprompt_analytics.web.throttling import REFUSAL_BODY, decide, refusal_headers
+from systemprompt_analytics.web.throttling import REFUSAL_BODY, refusal_headers, throttle_refusal
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -70,9 +70,9 @@ class AnalyticsMiddleware:
         state = scope.setdefault("state", {})
         if isinstance(state, dict):
             state[STATE_CONTEXT_KEY] = context
-        decision = decide(self.analytics, context)
-        if decision is not None and not decision.allowed:
-            await self._refuse(send, context, decision)
+        refusal = throttle_refusal(self.analytics, context)
+        if refusal is not None:
+            await self._refuse(send, context, refusal)
             return
         status = CLIENT_CLOSED_REQUEST
         sent = 0

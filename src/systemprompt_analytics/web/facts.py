@@ -34,6 +34,8 @@ PIPELINE_HEADERS = frozenset(
 
 
 def facts_from_scope(scope: Mapping[str, Any], user_id: str | None = None) -> RequestFacts:
+    # Runs on every request: positional arguments and no conversions of values the ASGI spec
+    # already types (method and path are str, query_string bytes).
     headers: dict[str, str] = {}
     for name, raw_value in scope.get("headers") or ():
         if name in PIPELINE_HEADERS:  # ASGI servers send lower-case names
@@ -41,14 +43,16 @@ def facts_from_scope(scope: Mapping[str, Any], user_id: str | None = None) -> Re
             value = raw_value.decode("latin-1")
             headers[key] = f"{headers[key]}, {value}" if key in headers else value
     client = scope.get("client")
+    query = scope.get("query_string")
     return RequestFacts(
-        method=str(scope.get("method", "GET")),
-        path=str(scope.get("path", "/")) or "/",
-        query_string=bytes(scope.get("query_string", b"")).decode("latin-1"),
-        headers=headers,
-        peer_ip=str(client[0]) if client else None,
-        secure=scope.get("scheme") in ("https", "wss"),
-        user_id=user_id,
+        scope.get("method") or "GET",
+        scope.get("path") or "/",
+        query.decode("latin-1") if query else "",
+        headers,
+        str(client[0]) if client else None,
+        scope.get("scheme") in ("https", "wss"),
+        None,
+        user_id,
     )
 
 

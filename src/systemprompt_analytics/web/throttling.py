@@ -41,17 +41,17 @@ def throttle_keys(context: RequestContext) -> ThrottleKeys:
     )
 
 
-def decide(analytics: Analytics, context: RequestContext) -> ThrottleDecision | None:
-    """The throttle decision for this request, or None when throttling is off."""
+def throttle_refusal(analytics: Analytics, context: RequestContext) -> ThrottleDecision | None:
+    """The 429 to answer this request with, or None when it may go ahead (or throttling is
+    off). Allowed requests are counted all the same."""
     service = analytics.throttle
     if service is None:
         return None
     category = context.user_agent.category
-    return service.check(
+    return service.refusal(
         throttle_keys(context),
         path=context.facts.path,
-        client_category=str(category) if category is not None else None,
-        detailed=False,
+        client_category=None if category is None else category.value,
     )
 
 

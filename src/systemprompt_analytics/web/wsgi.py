@@ -19,7 +19,7 @@ from typing import Any
 from systemprompt_analytics.ingest.pipeline import RequestContext
 from systemprompt_analytics.service import Analytics
 from systemprompt_analytics.web.facts import facts_from_environ
-from systemprompt_analytics.web.throttling import REFUSAL_BODY, decide, refusal_headers
+from systemprompt_analytics.web.throttling import REFUSAL_BODY, refusal_headers, throttle_refusal
 
 Environ = dict[str, Any]
 StartResponse = Callable[..., Any]
@@ -44,9 +44,9 @@ class AnalyticsWSGIMiddleware:
         context = self.analytics.pipeline.begin(facts_from_environ(environ, known_user))
         if context is None:
             return self.app(environ, start_response)
-        decision = decide(self.analytics, context)
-        if decision is not None and not decision.allowed:
-            start_response("429 Too Many Requests", refusal_headers(decision, context.set_cookie))
+        refusal = throttle_refusal(self.analytics, context)
+        if refusal is not None:
+            start_response("429 Too Many Requests", refusal_headers(refusal, context.set_cookie))
             self.analytics.pipeline.finish(context, 429, response_bytes=len(REFUSAL_BODY))
             return [REFUSAL_BODY]
         observed = {"status": 500}

@@ -35,7 +35,7 @@ from systemprompt_analytics.web.collector.validate import (
     Rejection,
     parse_payload,
 )
-from systemprompt_analytics.web.throttling import decide
+from systemprompt_analytics.web.throttling import throttle_refusal
 
 UNATTRIBUTABLE = "the collector is mounted at a path the analytics pipeline does not track"
 RETRY_LATER = {"Retry-After": "5"}
@@ -86,11 +86,13 @@ class _Collector:
         received_at = datetime.now(UTC)  # after attribution: never before the session began
         if attribution is None:
             return self._answer(origin, 503, _rejection(BODY_FIELD, UNATTRIBUTABLE), None)
-        decision = decide(self.analytics, attribution.context) if attribution.owned else None
-        if decision is not None and not decision.allowed:
-            error = f"too many requests; retry after {decision.retry_after} s"
+        refused = (
+            throttle_refusal(self.analytics, attribution.context) if attribution.owned else None
+        )
+        if refused is not None:
+            error = f"too many requests; retry after {refused.retry_after} s"
             refusal = _rejection(BODY_FIELD, error)
-            return self._answer(origin, 429, refusal, attribution, decision.headers())
+            return self._answer(origin, 429, refusal, attribution, refused.headers())
         status, result = await self._validate(request, received_at)
         if not result.accepted:
             return self._answer(origin, status, result, attribution)
