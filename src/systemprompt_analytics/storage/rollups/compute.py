@@ -120,19 +120,28 @@ def _add_value_lists(
     ).where(*_in_range(spec, start, end))
     collected: dict[tuple[Any, ...], dict[str, list[int]]] = {}
     heads: dict[tuple[Any, ...], Row] = {}
+    # Once per raw row of the hour (millions in a rebuild): positions instead of the row's
+    # mapping, and each distinct bucket value normalised once.
+    ends_keys = 1 + len(keys)
+    positions = {name: ends_keys + index for index, name in enumerate(collected_columns)}
+    value_slots = [(positions[name], name) for name in spec.values]
+    set_slots = [(positions[name], name) for name in spec.sets]
+    buckets: dict[Any, datetime] = {}
     for found in conn.execute(statement.select_from(spec.source)):
-        row = found._mapping
-        key = (bucket_start(row["bucket_at"]), *(row[name] for name in keys))
+        at = buckets.get(found[0])
+        if at is None:
+            at = buckets[found[0]] = bucket_start(found[0])
+        key = (at, *found[1:ends_keys])
         lists = collected.get(key)
         if lists is None:
             lists = collected[key] = {name: [] for name in collected_columns}
-            heads[key] = {"bucket_at": key[0], **{name: row[name] for name in keys}}
-        for name in spec.values:
-            value = row[name]
+            heads[key] = {"bucket_at": at, **dict(zip(keys, found[1:ends_keys], strict=True))}
+        for position, name in value_slots:
+            value = found[position]
             if value is not None:
                 lists[name].append(int(value))
-        for name in spec.sets:
-            value = row[name]
+        for position, name in set_slots:
+            value = found[position]
             if value is not None:
                 lists[name].append(key_of(value))
     for key, lists in collected.items():

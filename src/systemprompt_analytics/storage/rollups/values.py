@@ -15,6 +15,7 @@ import sys
 from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from itertools import repeat
 
 VALUE_TYPECODE = "i"  # 32-bit signed: the columns kept here (latencies, durations) are INTEGER
@@ -112,6 +113,7 @@ class SortedRuns:
 KEY_TYPECODE = "q"
 
 
+@lru_cache(maxsize=65_536)  # a visitor or user recurs across the rows of an hour
 def key_of(value: object) -> int:
     """The 64-bit key a raw value (a visitor hash, a user id) is counted by."""
     digest = hashlib.blake2b(str(value).encode(), digest_size=8).digest()
