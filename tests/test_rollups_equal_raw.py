@@ -34,6 +34,7 @@ from systemprompt_analytics.storage.rollups import (
     rebuild_rollups,
     refresh_rollups,
 )
+from systemprompt_analytics.storage.rollups.source import SPLIT_RANGES
 from systemprompt_analytics.storage.rollups.state import mark_dirty, read_coverage
 from systemprompt_analytics.storage.schema import ai_requests, metadata, sessions, tool_executions
 
@@ -185,3 +186,16 @@ def test_dirty_hours_are_read_raw_until_a_refresh_recomputes_them(demo: Engine) 
 
 # Every rollup: a changed session counts in every session-bound one (the writer marks them all).
 REPORT_ROLLUPS = ROLLUP_NAMES
+
+
+def test_many_scattered_dirty_hours_read_raw_in_one_branch(demo: Engine) -> None:
+    """Each raw range of a window is read by a branch of its own, up to a few; past that
+    (many scattered dirty hours) by one branch: the same figures either way."""
+    first = datetime(2026, 10, 30, 16, tzinfo=UTC)
+    scattered = {first + timedelta(hours=2 * n) for n in range(2 * SPLIT_RANGES)}
+    with demo.begin() as conn:
+        mark_dirty(conn, dict.fromkeys(REPORT_ROLLUPS, scattered), datetime.now(UTC))
+    with demo.connect() as conn:
+        plan = RollupReader(conn).plan("ai_requests", [WINDOWS["ragged"].since, END])
+    assert len(plan.raw) > SPLIT_RANGES
+    assert _differences(demo) == []

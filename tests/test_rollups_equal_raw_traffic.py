@@ -9,6 +9,7 @@ them. Visitors are distinct counts: exact over days and regrouped levels."""
 from __future__ import annotations
 
 import json
+from array import array
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -30,10 +31,11 @@ from systemprompt_analytics.reports.traffic import (
     traffic_geo,
     traffic_sources,
 )
-from systemprompt_analytics.reports.traffic_figures import union_size
+from systemprompt_analytics.reports.traffic_figures import Label, label_visitors
 from systemprompt_analytics.storage.dialect import Granularity
 from systemprompt_analytics.storage.rollups import RollupReader, rebuild_rollups, refresh_rollups
 from systemprompt_analytics.storage.rollups.state import floor_hour, mark_dirty, read_coverage
+from systemprompt_analytics.storage.rollups.values import KEY_TYPECODE
 from systemprompt_analytics.storage.schema import metadata, sessions
 from tests.factories import add_engagement, add_session
 
@@ -210,14 +212,20 @@ def test_visitors_are_distinct_across_days_and_regrouped_levels(db_engine: Engin
     [
         [],
         [{1, 2}],
-        [{1, 2, 3}, {3, 4}, {4, 5, 1}],  # few sets: sizes from their overlaps
-        [set(range(n, n + 40)) for n in range(0, 400, 30)],  # many: merged into the largest
+        [{1, 2, 3}, {3, 4}, {4, 5, 1}],  # a few overlapping runs
+        [set(range(n, n + 40)) for n in range(0, 400, 30)],  # many small runs
+        [set(range(n, 40_000, 7)) for n in range(5)],  # enough keys to count by slices
+        [{-(2**63), 2**63 - 1}, {-(2**63), 0}],  # the ends of the key space
     ],
 )
-def test_union_size_is_the_size_of_the_union(sets: list[set[int]]) -> None:
-    before = [set(found) for found in sets]
-    assert union_size(sets) == len(set().union(*sets))
-    assert sets == before  # the callers' sets are left alone
+def test_label_visitors_count_each_visitor_once_across_runs(sets: list[set[int]]) -> None:
+    """A label's visitors from its finer groups' runs (one per bucket) — with the groups of
+    other labels left out."""
+    label = Label("channel", "channel", "(unknown)")
+    fine = {("web", n): [array(KEY_TYPECODE, sorted(found))] for n, found in enumerate(sets)}
+    fine[("email", 0)] = [array(KEY_TYPECODE, [3, 10**6])]
+    counted = label_visitors(fine, ["channel", "source"], [label], [("web",), ("api",)])
+    assert counted == {("web",): len(set().union(*sets)), ("api",): 0}
 
 
 def _first_bounce_hour(conn: Connection, after: datetime) -> tuple[str, datetime]:

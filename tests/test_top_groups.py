@@ -10,10 +10,22 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Column, Connection, Engine, Integer, MetaData, Table, Text, event, select
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    Engine,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    event,
+    func,
+    select,
+)
 from sqlalchemy import true as sql_true
 
-from systemprompt_analytics.reports.top_groups import top_groups
+from systemprompt_analytics.reports.top_groups import bounded_groups, top_groups
 from systemprompt_analytics.storage.rollups import Plan
 from systemprompt_analytics.storage.types import UTCDateTime
 
@@ -150,3 +162,145 @@ def test_a_group_of_raw_rows_counts_however_small_each_row(table: Engine) -> Non
         conn.execute(rows_table.insert(), rows)
         found = _found(conn, 1, 1)
     assert found == [("/edge", 200)]
+
+
+# ------------------------------------------------------------------------------------------
+# bounded_groups: each group bounded by its count of values times its largest value
+# ------------------------------------------------------------------------------------------
+bounded_table = Table(
+    "test_bounded_groups_rows",
+    MetaData(),
+    Column("bucket_at", UTCDateTime, nullable=False),
+    Column("owner", Text, nullable=True),
+    Column("amount", BigInteger, nullable=True),
+)
+CANDIDATES = 30
+
+
+@pytest.fixture
+def bounded(db_engine: Engine) -> Iterator[Engine]:
+    bounded_table.create(db_engine)
+    try:
+        yield db_engine
+    finally:
+        bounded_table.drop(db_engine)
+
+
+def _owner_rows(seed: int) -> list[dict[str, Any]]:
+    """A long tail of owners over the buckets (some amounts unknown, one owner of none, rows
+    of no owner), two owners tied just below the top, and many owners of a few small rows."""
+    rng = random.Random(seed)
+    rows = []
+    for rank in range(150):
+        for bucket in BUCKETS:
+            if rng.random() < 0.5:
+                amount = None if rng.random() < 0.1 else int(rng.expovariate(rank + 1) * 9000)
+                rows.append(_amount(bucket, f"o{rank:03d}", amount))
+    for twin in ("t-b", "t-a"):
+        rows += [_amount(bucket, twin, 700) for bucket in BUCKETS]
+    rows += [_amount(BUCKETS[n % len(BUCKETS)], f"small{n:03d}", n % 7) for n in range(300)]
+    rows += [_amount(BUCKETS[0], "unknown", None), _amount(BUCKETS[1], None, 50_000)]
+    return rows
+
+
+def _amount(moment: datetime, owner: str | None, amount: int | None) -> dict[str, Any]:
+    return {"bucket_at": moment, "owner": owner, "amount": amount}
+
+
+def _sums(rows: list[dict[str, Any]]) -> dict[str | None, int | None]:
+    sums: dict[str | None, int | None] = {}
+    for row in rows:
+        known = sums.get(row["owner"])
+        if row["amount"] is not None:
+            known = (known or 0) + row["amount"]
+        sums[row["owner"]] = known
+    return sums
+
+
+def _ranked_by_bound(
+    conn: Connection, limit: int, empty: int | None
+) -> tuple[list[tuple[str | None, int | None]], bool, int | None]:
+    """The report's use of :func:`bounded_groups`: rank the candidates, and every group when
+    their k-th sum does not settle it. ``empty`` None: unknown sums last, no-owner rows left
+    out (``users top``); 0: unknown sums count 0 and the no-owner group ranks (``costs
+    breakdown``)."""
+    b = bounded_table.c
+    condition = sql_true() if empty == 0 else b.owner.is_not(None)
+    total = func.sum(b.amount)
+    primary = total.desc().nulls_last() if empty is None else func.coalesce(total, 0).desc()
+
+    def ranked(among: Any) -> list[tuple[str | None, int | None]]:
+        statement = (
+            select(b.owner, total)
+            .where(condition, among)
+            .group_by(b.owner)
+            .order_by(primary, b.owner.asc().nulls_last())
+            .limit(limit)
+        )
+        return [
+            (owner, None if found is None else int(found))
+            for owner, found in conn.execute(statement)
+        ]
+
+    found_bound = bounded_groups(conn, b.owner, b.amount, condition, CANDIDATES, empty=empty)
+    found = ranked(found_bound.among(b.owner))
+    kth = None
+    if len(found) == limit:
+        kth = found[-1][1] if empty is None else (found[-1][1] or 0)
+    proved = found_bound.proves(kth)
+    return (found if proved else ranked(sql_true())), proved, found_bound.groups
+
+
+def _expected_ranking(
+    rows: list[dict[str, Any]], limit: int, empty: int | None
+) -> list[tuple[str | None, int | None]]:
+    sums = _sums(rows)
+    if empty is None:
+        sums.pop(None, None)
+        key = lambda item: (item[1] is None, -(item[1] or 0), item[0])  # noqa: E731
+    else:
+        key = lambda item: (-(item[1] or 0), item[0] is None, item[0] or "")  # noqa: E731
+    return sorted(sums.items(), key=key)[:limit]
+
+
+@pytest.mark.parametrize("empty", [None, 0])
+@pytest.mark.parametrize("limit", [1, 3, 10])
+def test_bounded_candidates_hold_the_largest_groups(
+    bounded: Engine, limit: int, empty: int | None
+) -> None:
+    with bounded.begin() as conn:
+        for seed in range(3):
+            conn.execute(bounded_table.delete())
+            rows = _owner_rows(seed)
+            conn.execute(bounded_table.insert(), rows)
+            found, proved, groups = _ranked_by_bound(conn, limit, empty)
+            assert found == _expected_ranking(rows, limit, empty)
+            assert proved  # settled by the candidates alone: the long tail was not summed
+            owners = _sums(rows)
+            assert groups == len(owners) - (1 if empty is None else 0)
+            assert groups > CANDIDATES
+
+
+def test_bounds_that_settle_nothing_fall_back_to_every_group(bounded: Engine) -> None:
+    """Every owner alike (each bound equals its sum, and the k-th sum equals the bound of
+    owners left out): the candidates prove nothing, and every group is ranked."""
+    rows = [_amount(bucket, f"o{n:03d}", 10) for n in range(80) for bucket in BUCKETS[:3]]
+    rows += [_amount(BUCKETS[0], "top", 1_000)]
+    with bounded.begin() as conn:
+        conn.execute(bounded_table.insert(), rows)
+        found, proved, groups = _ranked_by_bound(conn, 3, None)
+    assert not proved
+    assert found == [("top", 1_000), ("o000", 30), ("o001", 30)]
+    assert groups == 81
+
+
+def test_few_groups_are_all_candidates(bounded: Engine) -> None:
+    rows = [_amount(BUCKETS[0], "a", None), _amount(BUCKETS[1], "b", 5)]
+    with bounded.begin() as conn:
+        conn.execute(bounded_table.insert(), rows)
+        found_bound = bounded_groups(
+            conn, bounded_table.c.owner, bounded_table.c.amount, sql_true(), CANDIDATES
+        )
+        found, proved, _ = _ranked_by_bound(conn, 5, None)
+    assert found_bound.complete and found_bound.groups == 2
+    assert proved and found == [("b", 5), ("a", None)]

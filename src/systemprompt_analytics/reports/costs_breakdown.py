@@ -7,10 +7,11 @@ Requests without an agent or user are grouped in one ``unattributed`` row.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Connection, and_, func, or_, select, true
+from sqlalchemy import ColumnElement, Connection, Row, Select, and_, false, func, or_, select, true
 from sqlalchemy.sql import Subquery
 
 from systemprompt_analytics.errors import InvalidInputError
@@ -29,7 +30,15 @@ from systemprompt_analytics.reports.compare import Comparison, ratio
 from systemprompt_analytics.reports.costs_window import CostWindow
 from systemprompt_analytics.reports.definitions import in_period
 from systemprompt_analytics.reports.requests_filter import RequestFilter
-from systemprompt_analytics.reports.rollup_facts import ai_facts, cuts, reader, request_filter_on
+from systemprompt_analytics.reports.rollup_facts import (
+    AI_USER_KEYS,
+    ai_facts,
+    cuts,
+    raw_request_condition,
+    reader,
+    request_filter_on,
+)
+from systemprompt_analytics.reports.top_groups import bounded_groups, candidates_for
 
 BreakdownBy = Literal["model", "provider", "agent", "user"]
 UNATTRIBUTED = "unattributed"
@@ -145,11 +154,18 @@ def _name_groups(row: dict[str, Any], labels: tuple[str, ...]) -> dict[str, Any]
 
 
 def _one_of(keys: list[Any], groups: list[tuple[Any, ...]]) -> ColumnElement[bool]:
-    """Rows of any of ``groups`` (values of ``keys``; NULL matches NULL)."""
+    """Rows of any of ``groups`` (values of ``keys``; NULL matches NULL). One key: an ``IN``
+    list (hashed by PostgreSQL, where a chain of ``OR`` is tested term by term on every row)."""
 
     def matches(key: Any, value: Any) -> ColumnElement[bool]:
         return key.is_(None) if value is None else key == value  # type: ignore[no-any-return]
 
+    if len(keys) == 1:
+        values = [group[0] for group in groups if group[0] is not None]
+        terms = [keys[0].in_(values)] if values else []
+        if len(values) < len(groups):
+            terms.append(keys[0].is_(None))
+        return or_(false(), *terms)
     return or_(*(and_(*(map(matches, keys, group))) for group in groups))
 
 
@@ -178,26 +194,35 @@ def cost_breakdown(
     labels = tuple(name for name, _ in DIMENSIONS[by])
     keys = [facts.c[column] for _, column in DIMENSIONS[by]]
     aggregates = cost_aggregates(facts)
-    everything = true()
     cost, requests = aggregates["cost_microdollars"], aggregates["requests"]
-    statement = (
-        select(
-            *(facts.c[column].label(name) for name, column in DIMENSIONS[by]),
-            *labelled(everything, aggregates),
-            func.count().over().label("groups"),
+    in_window = and_(in_period(bucket_at, period), matching)
+
+    def ranked(among: ColumnElement[bool]) -> list[Row[Any]]:
+        everything = true()
+        statement: Select[Any] = (
+            select(
+                *(facts.c[column].label(name) for name, column in DIMENSIONS[by]),
+                *labelled(everything, aggregates),
+                func.count().over().label("groups"),
+            )
+            .where(in_window, among)
+            .group_by(*keys)
+            .having(requests(everything) > 0)
+            .order_by(
+                func.coalesce(cost(everything), 0).desc(),
+                requests(everything).desc(),
+                *(column.asc().nulls_last() for column in keys),
+            )
+            .limit(limit)
         )
-        .where(in_period(bucket_at, period), matching)
-        .group_by(*keys)
-        .having(requests(everything) > 0)
-        .order_by(
-            func.coalesce(cost(everything), 0).desc(),
-            requests(everything).desc(),
-            *(column.asc().nulls_last() for column in keys),
-        )
-        .limit(limit)
+        return list(conn.execute(statement).all())
+
+    # Users are many: bounded, unless a filter the per-user rollup cannot apply makes the
+    # report read raw rows (bounding them would read every one twice).
+    many = by == "user" and raw_request_condition(filters, AI_USER_KEYS) is None
+    found_rows, groups = _ranked_groups(
+        conn, keys, facts.c.cost_microdollars, in_window, limit, ranked, many
     )
-    found_rows = conn.execute(statement).all()
-    groups = int(found_rows[0].groups) if found_rows else 0
     shown = [tuple(found._mapping[label] for label in labels) for found in found_rows]
     earlier = _previous(conn, facts, keys, shown, period, matching)
     # From the request rollup (far fewer rows than the per-user one): the same sums.
@@ -218,6 +243,36 @@ def cost_breakdown(
     rest["groups"] = total["groups"] - len(rows)
     settle_rest_cost(rest)
     return CostBreakdown(window, filters, by, limit, total, rows, _shares(rest, total))
+
+
+def _ranked_groups(
+    conn: Connection,
+    keys: list[Any],
+    cost: Any,
+    in_window: ColumnElement[bool],
+    limit: int,
+    ranked: Callable[[ColumnElement[bool]], list[Row[Any]]],
+    many: bool,
+) -> tuple[list[Row[Any]], int]:
+    """The ``limit`` groups by cost (``ranked`` among the rows meeting a condition) and how
+    many groups there are. With ``many`` groups (users), only those whose bound on their cost
+    is among the largest are ranked (reports/top_groups.py: :func:`bounded_groups`); when their
+    k-th cost does not settle the ranking, every group is. Each group's rows hold at least
+    one request (a rollup row counts its requests), so the ``requests > 0`` condition keeps
+    every group and the bound's count of groups is the ranking's."""
+    wanted = candidates_for(conn, limit) if many else None
+    if wanted is None:
+        found = ranked(true())
+        return found, int(found[0].groups) if found else 0
+    # Groups without a known cost rank as cost 0 (``empty``).
+    bounded = bounded_groups(conn, keys[0], cost, in_window, wanted, empty=0)
+    found = ranked(bounded.among(keys[0]))
+    kth = None
+    if len(found) == limit:
+        kth = found[-1].cost_microdollars or 0
+    if not bounded.proves(kth):
+        found = ranked(true())
+    return found, int(bounded.groups or 0)
 
 
 def _previous(

@@ -34,9 +34,8 @@ from systemprompt_analytics.reports.rollup_facts import (
     request_filter_on,
     sessions_of,
 )
-from systemprompt_analytics.reports.sessions import human_visitors
 from systemprompt_analytics.reports.tools import tool_list
-from systemprompt_analytics.reports.users import UserRanking, top_users, user_overview
+from systemprompt_analytics.reports.users import UserRanking, user_leaderboard, user_overview
 from systemprompt_analytics.storage.rollups import RollupReader
 
 MICRODOLLARS_PER_USD = 1_000_000
@@ -141,8 +140,11 @@ def session_section(
             "total": sessions_of(facts),
         },
     )
-    # Exact distinct visitors of both periods from the visitor key sets (stretch 0 = previous).
-    visitors = human_visitors(source, boundaries)
+    # Exact distinct visitors of both periods from the human visitor key sets (stretch 0 =
+    # previous), counted without building either set (as ``sessions stats`` counts them).
+    visitors = source.distinct_counts(
+        "session_visitors", "visitor_keys", boundaries, where=lambda columns: columns["is_human"]
+    )
     prev["visitors"] = visitors.get((0, None), 0)
     cur["visitors"] = visitors.get((1, None), 0)
     active_now = conn.execute(
@@ -241,18 +243,23 @@ def conversation_section(conn: Connection, period: Period, source: RollupReader)
 
 
 def leaderboards(
-    conn: Connection, period: Period, include_synthetic: bool = False, *, use_rollups: bool = True
+    conn: Connection,
+    period: Period,
+    include_synthetic: bool = False,
+    *,
+    use_rollups: bool = True,
+    source: RollupReader | None = None,
 ) -> dict[str, list[dict[str, Any]]]:
-    """The period's top agents (by tasks), tools (by executions) and users (by AI cost)."""
+    """The period's top agents (by tasks), tools (by executions) and users (by AI cost): the
+    rows of ``agents list``, ``tools list`` and ``users top``."""
     size = LEADERBOARD_SIZE
+    source = source or reader(conn, use_rollups)
     return {
         "agents": agent_list(
             conn, period, size, include_synthetic, use_rollups=use_rollups
         ).agents.rows,
         "tools": tool_list(conn, period, size, use_rollups=use_rollups).tools.rows,
-        "users": top_users(
-            conn, period, size, UserRanking.cost, include_synthetic, use_rollups=use_rollups
-        ).users.rows,
+        "users": user_leaderboard(conn, period, size, UserRanking.cost, include_synthetic, source),
     }
 
 
@@ -284,6 +291,8 @@ def overview(
             "conversations": conversation_section(conn, period, source),
             "users": user_overview(conn, period, source),
         },
-        leaderboards=leaderboards(conn, period, include_synthetic, use_rollups=use_rollups),
+        leaderboards=leaderboards(
+            conn, period, include_synthetic, use_rollups=use_rollups, source=source
+        ),
         include_synthetic=include_synthetic,
     )

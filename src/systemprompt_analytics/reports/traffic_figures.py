@@ -40,6 +40,7 @@ from systemprompt_analytics.reports.compare import ratio
 from systemprompt_analytics.reports.filters import SessionFilter
 from systemprompt_analytics.storage.rollups import RollupReader
 from systemprompt_analytics.storage.rollups.source import Columns
+from systemprompt_analytics.storage.rollups.values import union_size
 
 VISITOR_KEYS = "visitor_keys"
 Group = tuple[Any, ...]  # a row's label values
@@ -223,16 +224,17 @@ class TrafficRollup:
 
     def visitors(
         self, keys: Sequence[str], shown: Sequence[tuple[Sequence[Label], Sequence[Group]]]
-    ) -> dict[Group, set[int]]:
+    ) -> dict[Group, list[Sequence[int]]]:
         """The visitor keys of the matching sessions in the ``shown`` groups (each list's
-        labels and its rows' label values), by the values of ``keys``."""
+        labels and its rows' label values), by the values of ``keys``: sorted runs, one per
+        bucket (a visitor may be in several)."""
         if not any(groups for _, groups in shown):
             return {}
 
         def where(columns: Columns) -> ColumnElement[bool]:
             return and_(session_filter_on(self.where, columns), _in_groups(columns, shown))
 
-        found = self.source.distinct(
+        found = self.source.key_runs(
             self.name,
             VISITOR_KEYS,
             self.cuts,
@@ -248,21 +250,21 @@ class TrafficRollup:
         set per bucket, the fewest keys to read) unless the filter names a source or channel,
         which only this rollup (or the raw rows) can tell apart."""
         if self.where.source is None and self.where.channel is None:
-            found = self.source.distinct(
+            found = self.source.key_runs(
                 "session_visitors",
                 VISITOR_KEYS,
                 self.cuts,
                 where=lambda columns: session_filter_on(self.where, columns),
             )
         else:
-            found = self.source.distinct(
+            found = self.source.key_runs(
                 self.name,
                 VISITOR_KEYS,
                 self.cuts,
                 where=lambda columns: session_filter_on(self.where, columns),
                 raw_condition=self._raw_condition,
             )
-        return union_size(list(found.values()))
+        return union_size([run for runs in found.values() for run in runs])
 
 
 def _label_is(column: Any, label: Label, value: Any) -> ColumnElement[bool]:
@@ -296,50 +298,23 @@ def _in_groups(
     return or_(false(), *terms)
 
 
-# Probing a set for a key costs about a third of inserting one (a new int, a bigger table).
-PROBES_PER_INSERT = 3
-
-
-def union_size(sets: Sequence[set[int]]) -> int:
-    """The size of the sets' union, exactly, the cheaper of two ways: each set's keys minus
-    those also in a larger set (intersections probe the smaller set's keys and build only the
-    overlaps: cheap for a few sets), or every set inserted into a copy of the largest."""
-    ordered = sorted(sets, key=len, reverse=True)
-    if len(ordered) <= 1:
-        return len(ordered[0]) if ordered else 0
-    probes = sum(index * len(found) for index, found in enumerate(ordered))
-    inserts = sum(len(found) for found in ordered[1:])
-    if probes <= PROBES_PER_INSERT * inserts:
-        size = len(ordered[0])
-        for index in range(1, len(ordered)):
-            found = ordered[index]
-            overlap: set[int] = set()
-            for larger in ordered[:index]:
-                overlap |= found & larger
-            size += len(found) - len(overlap)
-        return size
-    merged = set(ordered[0])
-    for found in ordered[1:]:
-        merged |= found
-    return len(merged)
-
-
 def label_visitors(
-    fine: dict[Group, set[int]],
+    fine: dict[Group, list[Sequence[int]]],
     keys: Sequence[str],
     labels: Sequence[Label],
     wanted: Iterable[Group],
 ) -> dict[Group, int]:
-    """Distinct visitors of each ``wanted`` group (label values of ``labels``), from key sets
-    by the values of ``keys`` (a finer grouping: each set falls in one group)."""
+    """Distinct visitors of each ``wanted`` group (label values of ``labels``), from sorted
+    key runs by the values of ``keys`` (a finer grouping: each run falls in one group),
+    counted without building a set of any group (:func:`union_size`)."""
     positions = [keys.index(label.key) for label in labels]
-    parts: dict[Group, list[set[int]]] = {group: [] for group in wanted}
-    for key, visitors in fine.items():
+    parts: dict[Group, list[Sequence[int]]] = {group: [] for group in wanted}
+    for key, runs in fine.items():
         label = tuple(
             labels[i].empty if key[position] is None else key[position]
             for i, position in enumerate(positions)
         )
         into = parts.get(label)
         if into is not None:
-            into.append(visitors)
-    return {group: union_size(sets) for group, sets in parts.items()}
+            into.extend(runs)
+    return {group: union_size(runs) for group, runs in parts.items()}

@@ -16,7 +16,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, and_, func, select
+from sqlalchemy import ColumnElement, Connection, Row, Select, and_, func, select, true
+from sqlalchemy.sql import Subquery
 
 from systemprompt_analytics.models.period import Period
 from systemprompt_analytics.reports.ai_figures import remainder, usd
@@ -30,6 +31,7 @@ from systemprompt_analytics.reports.figures import ai_cost_columns, ai_cost_figu
 from systemprompt_analytics.reports.ranking import RankedRows
 from systemprompt_analytics.reports.requests_filter import RequestFilter
 from systemprompt_analytics.reports.rollup_facts import ai_facts, cuts, reader, request_filter_on
+from systemprompt_analytics.reports.top_groups import bounded_groups, candidates_for
 from systemprompt_analytics.reports.user_activity import people_in
 from systemprompt_analytics.storage.rollups import RollupReader
 from systemprompt_analytics.storage.schema import agent_tasks, sessions, users
@@ -66,21 +68,23 @@ def _user_counts(
     each named period, ``<name>_active_users``, ``<name>_visitors`` (exact, from the
     ``session_people`` rollup: reports/user_activity.py) and ``<name>_new_users``."""
     u = users.c
+    # Filters, not a WHERE: nearly every user was identified before ``until``, and SQLite
+    # would read them all through the ``created_at`` index, row by row (4x a plain scan).
+    known = u.created_at < until
     user_columns: list[ColumnElement[Any]] = [
-        func.count().label("users"),
-        func.count().filter(registered_user()).label("registered"),
-        func.count().filter(u.is_anonymous).label("anonymous"),
+        func.count().filter(known).label("users"),
+        func.count().filter(and_(known, registered_user())).label("registered"),
+        func.count().filter(and_(known, u.is_anonymous)).label("anonymous"),
     ]
     for key, period in periods.items():
-        user_columns.append(
-            func.count().filter(in_period(u.created_at, period)).label(f"{key}_new_users")
-        )
+        new_users = and_(known, in_period(u.created_at, period))
+        user_columns.append(func.count().filter(new_users).label(f"{key}_new_users"))
     counts: dict[str, int] = {}
     for key, people in people_in(source, periods, visitors=visitors).items():
         counts[f"{key}_active_users"] = people.active_users
         counts[f"{key}_visitors"] = people.visitors
-    known = conn.execute(select(*user_columns).where(u.created_at < until)).one()
-    return counts | {name: int(value) for name, value in known._mapping.items()}
+    found = conn.execute(select(*user_columns).select_from(users)).one()
+    return counts | {name: int(value) for name, value in found._mapping.items()}
 
 
 @dataclass(frozen=True)
@@ -248,6 +252,99 @@ def _counts_of(
     return {str(user): int(count) for user, count in conn.execute(statement)}
 
 
+def _ranked_users(
+    conn: Connection,
+    facts: Subquery,
+    window: ColumnElement[bool],
+    limit: int,
+    by: UserRanking,
+    *,
+    count: bool = True,
+) -> tuple[list[Row[Any]], int | None]:
+    """The ``limit`` users of ``facts`` (rows meeting ``window``) ranked ``by`` requests or
+    cost, with their display names, and how many users there are (None unless ``count``).
+
+    On PostgreSQL only the users whose bound on the ranked sum is among the largest are
+    summed (reports/top_groups.py: :func:`bounded_groups`); when their k-th sum does not
+    settle the ranking, or on SQLite, every user is ranked."""
+    u = users.c
+    a = facts.c
+    mine = and_(window, a.user_id.is_not(None))
+
+    def ranked(among: ColumnElement[bool], counted: bool = False) -> list[Row[Any]]:
+        # How many users there are, when every user is ranked: a window count of the groups.
+        users_count = [func.count().over().label("users")] if counted else []
+        per_user = (
+            select(a.user_id, *ai_cost_columns(facts), *users_count)
+            .where(mine, among)
+            .group_by(a.user_id)
+            .subquery("per_user")
+        )
+        p = per_user.c
+        top = select(per_user).order_by(*_ranking(p, by), p.user_id).limit(limit).subquery("ranked")
+        r = top.c
+        statement: Select[Any] = (
+            select(*top.c, u.display_name, u.is_anonymous)
+            .select_from(top.outerjoin(users, u.id == r.user_id))
+            .order_by(*_ranking(r, by), r.user_id)
+        )
+        return list(conn.execute(statement).all())
+
+    wanted = candidates_for(conn, limit)
+    if wanted is None:
+        found = ranked(true(), count)
+        return found, (int(found[0].users) if found else 0) if count else None
+    ranked_by = a.requests if by is UserRanking.requests else a.cost_microdollars
+    bounded = bounded_groups(conn, a.user_id, ranked_by, mine, wanted, count=count)
+    found = ranked(bounded.among(a.user_id))
+    kth = None
+    if len(found) == limit:
+        kth = found[-1].requests if by is UserRanking.requests else found[-1].cost_microdollars
+    if not bounded.proves(kth):
+        found = ranked(true())
+    return found, bounded.groups
+
+
+def _user_facts(
+    source: RollupReader, period: Period, billable: RequestFilter
+) -> tuple[Subquery, ColumnElement[bool]]:
+    """The per-user AI request rows of the window and the condition of the billable ones."""
+    facts = ai_facts(source, cuts(period), billable, by_user=True)
+    window = and_(in_period(facts.c.bucket_at, period), request_filter_on(billable, facts.c))
+    return facts, window
+
+
+def _everything(source: RollupReader, period: Period, billable: RequestFilter) -> Select[Any]:
+    """The cost figures of every billable request of the window, from the request rollup
+    (the same sums as the per-user one, in far fewer rows)."""
+    requests = ai_facts(source, cuts(period), billable)
+    return select(*ai_cost_columns(requests)).where(
+        in_period(requests.c.bucket_at, period), request_filter_on(billable, requests.c)
+    )
+
+
+def _user_rows(
+    conn: Connection, period: Period, found_rows: list[Row[Any]], totals: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """The rows of the users ranked, with their tasks and human sessions started in the
+    window (each counted on its own, for these users only) and shares of ``totals``."""
+    t, s = agent_tasks.c, sessions.c
+    shown = [row.user_id for row in found_rows]
+    tasks = _counts_of(conn, t.user_id, shown, in_period(t.started_at, period))
+    visits = _counts_of(
+        conn, s.user_id, shown, and_(in_period(s.started_at, period), human_session())
+    )
+    rows = []
+    for found in found_rows:
+        row = dict(found._mapping) | ai_cost_figures(found._mapping)
+        row["tasks"], row["sessions"] = tasks.get(found.user_id, 0), visits.get(found.user_id, 0)
+        row["is_anonymous"] = None if row["is_anonymous"] is None else bool(row["is_anonymous"])
+        row["share_of_requests"] = ratio(row["ai_requests"], totals["ai_requests"])
+        row["share_of_cost"] = ratio(row["cost_microdollars"], totals["cost_microdollars"])
+        rows.append({name: row[name] for name in TOP_COLUMNS})
+    return rows
+
+
 def top_users(
     conn: Connection,
     period: Period,
@@ -260,51 +357,17 @@ def top_users(
     """Users with AI requests in the window, most requests (or cost) first, with their tokens,
     tasks started and human sessions started in the window. Shares are of every billable
     request and its cost in the window, including requests that belong to no user."""
-    t, s, u = agent_tasks.c, sessions.c, users.c
     billable = RequestFilter(include_synthetic)
     source = reader(conn, use_rollups)
-    facts = ai_facts(source, cuts(period), billable, by_user=True)
-    a = facts.c
-    window = and_(in_period(a.bucket_at, period), request_filter_on(billable, a))
-    # Ranked with how many users there are (a window count over the grouped rows).
-    per_user = (
-        select(a.user_id, *ai_cost_columns(facts), func.count().over().label("users"))
-        .where(window, a.user_id.is_not(None))
-        .group_by(a.user_id)
-        .subquery("per_user")
-    )
-    p = per_user.c
-    ranked = select(per_user).order_by(*_ranking(p, by), p.user_id).limit(limit).subquery("ranked")
-    r = ranked.c
-    statement = (
-        select(*ranked.c, u.display_name, u.is_anonymous)
-        .select_from(ranked.outerjoin(users, u.id == r.user_id))
-        .order_by(*_ranking(r, by), r.user_id)
-    )
-    found_rows = conn.execute(statement).all()
-    # Tasks and human sessions of the few users shown only, each counted on its own.
-    shown = [row.user_id for row in found_rows]
-    tasks = _counts_of(conn, t.user_id, shown, in_period(t.started_at, period))
-    visits = _counts_of(
-        conn, s.user_id, shown, and_(in_period(s.started_at, period), human_session())
-    )
-    requests = ai_facts(source, cuts(period), billable)
+    facts, window = _user_facts(source, period, billable)
+    found_rows, users_count = _ranked_users(conn, facts, window, limit, by)
     totals = _request_totals(
         conn,
-        select(*ai_cost_columns(requests)).where(
-            in_period(requests.c.bucket_at, period), request_filter_on(billable, requests.c)
-        ),
-        select(*ai_cost_columns(facts)).where(window, a.user_id.is_(None)),
-        int(found_rows[0].users) if found_rows else 0,
+        _everything(source, period, billable),
+        select(*ai_cost_columns(facts)).where(window, facts.c.user_id.is_(None)),
+        users_count or 0,
     )
-    rows = []
-    for found in found_rows:
-        row = dict(found._mapping) | ai_cost_figures(found._mapping)
-        row["tasks"], row["sessions"] = tasks.get(found.user_id, 0), visits.get(found.user_id, 0)
-        row["is_anonymous"] = None if row["is_anonymous"] is None else bool(row["is_anonymous"])
-        row["share_of_requests"] = ratio(row["ai_requests"], totals["ai_requests"])
-        row["share_of_cost"] = ratio(row["cost_microdollars"], totals["cost_microdollars"])
-        rows.append({name: row[name] for name in TOP_COLUMNS})
+    rows = _user_rows(conn, period, found_rows, totals)
     rest = remainder(_attributed(totals), rows, ADDITIVE)
     rest["users"] = totals["users"] - len(rows)
     rest["cost_usd"] = usd(rest["cost_microdollars"])
@@ -312,3 +375,20 @@ def top_users(
     rest["share_of_cost"] = ratio(rest["cost_microdollars"], totals["cost_microdollars"])
     listed = RankedRows(rows, totals["users"])
     return TopUsers(period, by, include_synthetic, totals, listed, rest)
+
+
+def user_leaderboard(
+    conn: Connection,
+    period: Period,
+    limit: int,
+    by: UserRanking,
+    include_synthetic: bool,
+    source: RollupReader,
+) -> list[dict[str, Any]]:
+    """The rows of :func:`top_users` alone (the overview's leaderboard): without how many
+    users there are and what the others add up to, which cost a pass over every user."""
+    billable = RequestFilter(include_synthetic)
+    facts, window = _user_facts(source, period, billable)
+    found_rows, _ = _ranked_users(conn, facts, window, limit, by, count=False)
+    totals = ai_cost_figures(conn.execute(_everything(source, period, billable)).one()._mapping)
+    return _user_rows(conn, period, found_rows, totals)

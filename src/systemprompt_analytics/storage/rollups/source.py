@@ -111,6 +111,20 @@ def _within(column: Any, ranges: Sequence[Range]) -> ColumnElement[bool]:
     return or_(*(and_(column >= start, column < end) for start, end in ranges))
 
 
+# Up to this many ranges of a tier are read by a branch each, more by one branch.
+SPLIT_RANGES = 8
+
+
+def _branches(ranges: Sequence[Range]) -> list[Sequence[Range]]:
+    """The ranges of a tier grouped into the branches of a window's ``UNION ALL``: one range
+    each (up to :data:`SPLIT_RANGES`). SQLite pushes a report's bounds on the whole window
+    into every branch and then reads all of the window's rows through the index, testing
+    each against an OR of the ranges — a month of page views for minutes at its edges."""
+    if len(ranges) > SPLIT_RANGES:
+        return [ranges]
+    return [(found,) for found in ranges]
+
+
 @dataclass(frozen=True)
 class ValueRun:
     """Sorted values of one bucket (or of one hour of raw rows) and the group they are in."""
@@ -162,12 +176,14 @@ class RollupReader:
         names = ["bucket_at", *spec.keys, *(measure.name for measure in spec.measures)]
         parts: list[Select[Any]] = []
         for tier, ranges in (("daily", plan.daily), ("hourly", plan.hourly)):
-            if ranges:
-                table = spec.daily if tier == "daily" else spec.hourly
-                columns = [table.c[column] for column in names]
-                parts.append(select(*columns).where(_within(table.c.bucket_at, ranges)))
-        if plan.raw or not parts:
-            parts.append(self._raw(spec, plan.raw or ((cuts[0], cuts[-1]),), raw_condition))
+            table = spec.daily if tier == "daily" else spec.hourly
+            columns = [table.c[column] for column in names]
+            parts += [
+                select(*columns).where(_within(table.c.bucket_at, branch))
+                for branch in _branches(ranges)
+            ]
+        raw = plan.raw if plan.raw or parts else ((cuts[0], cuts[-1]),)
+        parts += [self._raw(spec, branch, raw_condition) for branch in _branches(raw)]
         if len(parts) == 1:
             return parts[0].subquery(name)
         return union_all(*parts).subquery(name)
@@ -301,11 +317,32 @@ class RollupReader:
     ) -> dict[tuple[Any, ...], int]:
         """How many distinct keys each group of :meth:`distinct` holds (the same arguments),
         counted without building one large set (:func:`.values.union_size`)."""
+        found = self.key_runs(
+            name, column, cuts, keys=keys, where=where, days=days,
+            raw_condition=raw_condition, when=when,
+        )  # fmt: skip
+        return {group: union_size(group_runs) for group, group_runs in found.items()}
+
+    def key_runs(
+        self,
+        name: str,
+        column: str,
+        cuts: Sequence[datetime],
+        *,
+        keys: Sequence[str] = (),
+        where: KeyFilter | None = None,
+        days: bool = True,
+        raw_condition: ColumnElement[bool] | None = None,
+        when: Callable[[datetime], Any] | None = None,
+    ) -> dict[tuple[Any, ...], list[Sequence[int]]]:
+        """The keys of each group of :meth:`distinct` (the same arguments) as sorted runs,
+        one per bucket (a key may be in several): for :func:`.values.union_size`, which can
+        also count the union of several groups' runs without building any set of them."""
         found: dict[tuple[Any, ...], list[Sequence[int]]] = {}
         runs = self._key_runs(name, column, cuts, keys, where, days, raw_condition, when)
         for group, run in runs:
             found.setdefault(group, []).append(run)
-        return {group: union_size(group_runs) for group, group_runs in found.items()}
+        return found
 
     def _key_runs(
         self,
