@@ -85,7 +85,9 @@ def _breakdown(by: Any) -> Case:
 
 
 CASES: dict[str, Case] = {
-    "overview": lambda conn, ctx: overview(conn, ctx.period, ctx.now),
+    "overview": lambda conn, ctx: overview(
+        conn, ctx.period, ctx.now, concurrent=True
+    ),  # as the CLI
     "sessions stats": lambda conn, ctx: session_stats(conn, ctx.period, ctx.now),
     "sessions trends": lambda conn, ctx: session_trends(conn, ctx.period, "day"),
     "sessions live": lambda conn, ctx: live_sessions(conn, ctx.now, 50),

@@ -133,6 +133,8 @@ def overview_command(
     """
     now = datetime.now(UTC)
     period = resolve_period(since, until, now)
-    report = context.read(database_url, lambda conn: overview(conn, period, now, include_synthetic))
+    report = context.read(
+        database_url, lambda conn: overview(conn, period, now, include_synthetic, concurrent=True)
+    )
     if not write_outputs(report.to_dict(), csv_file, CSV_COLUMNS, report.rows(), json_output):
         render_overview(report)

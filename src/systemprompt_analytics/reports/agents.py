@@ -14,7 +14,7 @@ failed ones through their own index).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Collection, Hashable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -173,12 +173,16 @@ def _p95_durations(
     agent: str | None = None,
     *,
     by_agent: bool = False,
+    agents: Collection[str] | None = None,
 ) -> dict[Hashable, float | None]:
     """The 95th percentile task duration per stretch between ``boundaries`` (and per agent
-    with ``by_agent``: keys ``(stretch, agent)``), of one agent if named."""
+    with ``by_agent``: keys ``(stretch, agent)``), of one agent if named, or of ``agents``."""
     where: KeyFilter | None = None
     if agent is not None:
         where = lambda columns: columns["agent_name"] == agent  # noqa: E731
+    elif agents is not None:
+        names = sorted(agents)
+        where = lambda columns: columns["agent_name"].in_(names)  # noqa: E731
     runs = source.values(
         "agent_durations",
         "duration_ms_values",
@@ -252,19 +256,18 @@ def _totals(
     return _derive({**figures, **ai.one()._mapping}, None)
 
 
-def agent_list(
+def _ranked_agents(
     conn: Connection,
     period: Period,
-    limit: int = 20,
-    include_synthetic: bool = False,
+    limit: int,
+    include_synthetic: bool,
+    source: RollupReader,
     *,
-    use_rollups: bool = True,
-) -> AgentList:
-    """Agents by tasks started in the window: outcomes, success rate, duration, AI cost.
-
-    Shares are of all tasks and of all agents' AI cost in the window (not of the rows shown).
-    """
-    source = reader(conn, use_rollups)
+    with_totals: bool,
+) -> tuple[list[dict[str, Any]], dict[str, Any], Any]:
+    """The ``limit`` agents with most tasks (then AI requests) as ``agents list`` rows, the
+    figures of all agents their shares are of (with the overall p95 only ``with_totals``),
+    and the query of every agent's name in the window."""
     boundaries = cuts(period)
     tasks = source.facts("agent_tasks", boundaries)
     t = tasks.c
@@ -303,23 +306,56 @@ def agent_list(
         .order_by(tasks_count.desc(), ai_count.desc(), names.c.agent)
         .limit(limit)
     )
-    p95 = _p95_durations(source, boundaries, by_agent=True)
-    all_agents = _totals(
-        conn, period, include_synthetic, tasks, facts, _p95_durations(source, boundaries).get(0)
+    found = list(conn.execute(statement))
+    overall = _p95_durations(source, boundaries).get(0) if with_totals else None
+    all_agents = _totals(conn, period, include_synthetic, tasks, facts, overall)
+    shown = {row.agent for row in found}
+    p95 = _p95_durations(source, boundaries, by_agent=True, agents=shown) if shown else {}
+    rows = []
+    for row in found:
+        figures = _with_durations(row._mapping, p95.get((0, row.agent)))
+        derived = {"agent": row.agent, **_derive(figures, all_agents)}
+        rows.append({name: derived[name] for name in LIST_COLUMNS})
+    return rows, all_agents, names
+
+
+def agent_list(
+    conn: Connection,
+    period: Period,
+    limit: int = 20,
+    include_synthetic: bool = False,
+    *,
+    use_rollups: bool = True,
+) -> AgentList:
+    """Agents by tasks started in the window: outcomes, success rate, duration, AI cost.
+
+    Shares are of all tasks and of all agents' AI cost in the window (not of the rows shown).
+    """
+    source = reader(conn, use_rollups)
+    rows, all_agents, names = _ranked_agents(
+        conn, period, limit, include_synthetic, source, with_totals=True
     )
     agents_count = int(conn.execute(select(func.count()).select_from(names)).scalar_one())
     totals = {"agents": agents_count, **{name: all_agents[name] for name in TOTAL_COLUMNS}}
-    rows = []
-    for found in conn.execute(statement):
-        figures = _with_durations(found._mapping, p95.get((0, found.agent)))
-        row = {"agent": found.agent, **_derive(figures, all_agents)}
-        rows.append({name: row[name] for name in LIST_COLUMNS})
     rest = remainder(totals, rows, ADDITIVE)
     rest["agents"] = agents_count - len(rows)
     rest["cost_usd"] = usd(rest["cost_microdollars"])
     rest["share_of_tasks"] = ratio(rest["tasks"], totals["tasks"])
     rest["share_of_cost"] = ratio(rest["cost_microdollars"], totals["cost_microdollars"])
     return AgentList(period, include_synthetic, totals, RankedRows(rows, agents_count), rest)
+
+
+def top_agents(
+    conn: Connection,
+    period: Period,
+    limit: int,
+    include_synthetic: bool,
+    source: RollupReader,
+) -> list[dict[str, Any]]:
+    """The rows of ``agent_list`` alone (the overview's leaderboard), without the overall
+    p95 and agent count that only the full list shows."""
+    rows, _, _ = _ranked_agents(conn, period, limit, include_synthetic, source, with_totals=False)
+    return rows
 
 
 # ------------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from systemprompt_analytics.models.period import Period
-from systemprompt_analytics.reports.agents import agent_list, agent_overview
+from systemprompt_analytics.reports.agents import agent_overview, top_agents
 from systemprompt_analytics.reports.compare import (
     Comparison,
     MetricKind,
@@ -34,7 +35,7 @@ from systemprompt_analytics.reports.rollup_facts import (
     request_filter_on,
     sessions_of,
 )
-from systemprompt_analytics.reports.tools import tool_list
+from systemprompt_analytics.reports.tools import top_tools
 from systemprompt_analytics.reports.users import UserRanking, user_leaderboard, user_overview
 from systemprompt_analytics.storage.rollups import RollupReader
 
@@ -242,25 +243,23 @@ def conversation_section(conn: Connection, period: Period, source: RollupReader)
     return dict(conversation_overview(conn, period, source))
 
 
-def leaderboards(
-    conn: Connection,
-    period: Period,
-    include_synthetic: bool = False,
-    *,
-    use_rollups: bool = True,
-    source: RollupReader | None = None,
-) -> dict[str, list[dict[str, Any]]]:
-    """The period's top agents (by tasks), tools (by executions) and users (by AI cost): the
-    rows of ``agents list``, ``tools list`` and ``users top``."""
-    size = LEADERBOARD_SIZE
-    source = source or reader(conn, use_rollups)
-    return {
-        "agents": agent_list(
-            conn, period, size, include_synthetic, use_rollups=use_rollups
-        ).agents.rows,
-        "tools": tool_list(conn, period, size, use_rollups=use_rollups).tools.rows,
-        "users": user_leaderboard(conn, period, size, UserRanking.cost, include_synthetic, source),
-    }
+def _people(
+    conn: Connection, period: Period, now: datetime, include_synthetic: bool, source: RollupReader
+) -> tuple[Section, Section, Section, list[dict[str, Any]]]:
+    """The sessions, traffic and users sections and the users leaderboard."""
+    sessions_section, traffic = session_section(conn, period, now, source)
+    users_section = user_overview(conn, period, source)
+    top = user_leaderboard(
+        conn, period, LEADERBOARD_SIZE, UserRanking.cost, include_synthetic, source
+    )
+    return sessions_section, traffic, users_section, top
+
+
+def _can_share_load(conn: Connection) -> bool:
+    """Whether another connection of ``conn``'s engine sees the same database (not so for an
+    in-memory SQLite database, one per connection)."""
+    database = conn.engine.url.database
+    return conn.dialect.name == "postgresql" or database not in (None, "", ":memory:")
 
 
 def overview(
@@ -270,14 +269,38 @@ def overview(
     include_synthetic: bool = False,
     *,
     use_rollups: bool = True,
+    concurrent: bool = False,
 ) -> OverviewReport:
     """Every overview figure for ``period`` and the previous period of equal length.
 
-    Synthetic (evaluation) AI requests are left out unless ``include_synthetic``.
+    Synthetic (evaluation) AI requests are left out unless ``include_synthetic``. With
+    ``concurrent`` (the CLI, the stats API and the dashboard), the people sections — sessions,
+    traffic, users and the users leaderboard — are read on a second connection of the same
+    engine while ``conn`` reads the rest: the database works on both at once. Each section is
+    then read in its own snapshot, so pass False to read everything inside ``conn``'s
+    transaction (e.g. rows it wrote and has not committed).
     """
     source = reader(conn, use_rollups)
-    sessions_section, traffic = session_section(conn, period, now, source)
+    people: Future[tuple[Section, Section, Section, list[dict[str, Any]]]] | None = None
+    if concurrent and _can_share_load(conn):
+        engine = conn.engine
+
+        def read_people() -> tuple[Section, Section, Section, list[dict[str, Any]]]:
+            with engine.connect() as other:
+                return _people(other, period, now, include_synthetic, reader(other, use_rollups))
+
+        people = _PEOPLE_POOL.submit(read_people)
+    else:
+        found_people = _people(conn, period, now, include_synthetic, source)
     requests, costs = ai_sections(conn, period, include_synthetic, source)
+    tools = tool_section(conn, period, source)
+    agents = agent_section(conn, period, source)
+    conversations = conversation_section(conn, period, source)
+    top_agent_rows = top_agents(conn, period, LEADERBOARD_SIZE, include_synthetic, source)
+    top_tool_rows = top_tools(conn, period, LEADERBOARD_SIZE, source)
+    if people is not None:
+        found_people = people.result()
+    sessions_section, traffic, users_section, top_user_rows = found_people
     return OverviewReport(
         period=period,
         generated_at=now,
@@ -286,13 +309,15 @@ def overview(
             "traffic": traffic,
             "requests": requests,
             "costs": costs,
-            "tools": tool_section(conn, period, source),
-            "agents": agent_section(conn, period, source),
-            "conversations": conversation_section(conn, period, source),
-            "users": user_overview(conn, period, source),
+            "tools": tools,
+            "agents": agents,
+            "conversations": conversations,
+            "users": users_section,
         },
-        leaderboards=leaderboards(
-            conn, period, include_synthetic, use_rollups=use_rollups, source=source
-        ),
+        leaderboards={"agents": top_agent_rows, "tools": top_tool_rows, "users": top_user_rows},
         include_synthetic=include_synthetic,
     )
+
+
+# One worker for every overview of the process: the second connection's half of the work.
+_PEOPLE_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="sp-overview")

@@ -8,7 +8,7 @@ of executions that did not succeed.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Collection, Hashable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -140,10 +140,16 @@ def _p95(
     group: Callable[[ValueRun], Hashable],
     tool: str | None = None,
     days: bool = True,
+    *,
+    tools: Collection[str] | None = None,
 ) -> dict[Hashable, float | None]:
-    """The 95th percentile of execution durations per ``group`` of value runs."""
+    """The 95th percentile of execution durations per ``group`` of value runs, of one
+    ``tool`` or of the named ``tools`` if given."""
 
     def where(columns: Columns) -> ColumnElement[bool]:
+        if tools is not None:
+            shown: ColumnElement[bool] = columns["tool_name"].in_(sorted(tools))
+            return shown
         return true() if tool is None else columns["tool_name"] == tool
 
     runs = source.values(
@@ -177,6 +183,42 @@ class ToolList:
         }
 
 
+def _ranked_tools(
+    conn: Connection,
+    source: RollupReader,
+    boundaries: list[datetime],
+    facts: FromClause,
+    window: ColumnElement[bool],
+    limit: int,
+    total_executions: int,
+) -> list[dict[str, Any]]:
+    """The ``limit`` tools with most executions in ``window``, as ``tools list`` rows (p95
+    durations computed for the tools shown only)."""
+    c = facts.c
+    server = func.coalesce(c.server_name, NO_SERVER).label("server")
+    keys = (c.tool_name.label("tool"), server)
+    statement = (
+        select(*keys, *_tool_columns(facts))
+        .where(window)
+        .group_by(*keys)
+        .order_by(_executions(facts).desc(), c.tool_name, server)
+        .limit(limit)
+    )
+    found = [dict(row._mapping) for row in conn.execute(statement)]
+    shown = {row["tool"] for row in found}
+    by_tool = (
+        _p95(source, boundaries, lambda run: (run.key[0], run.key[1] or NO_SERVER), tools=shown)
+        if shown
+        else {}
+    )
+    rows = []
+    for row in found:
+        row["p95_duration_ms"] = by_tool.get((row["tool"], row["server"]))
+        derived = _derive(row, total_executions)
+        rows.append({name: derived[name] for name in LIST_COLUMNS})
+    return rows
+
+
 def tool_list(
     conn: Connection, period: Period, limit: int = 20, *, use_rollups: bool = True
 ) -> ToolList:
@@ -186,26 +228,12 @@ def tool_list(
     facts = source.facts("tool_executions", boundaries)
     c = facts.c
     window = _facts_window(facts, period, None)
-    server = func.coalesce(c.server_name, NO_SERVER).label("server")
-    by_tool = _p95(source, boundaries, lambda run: (run.key[0], run.key[1] or NO_SERVER))
     overall = _p95(source, boundaries, lambda run: None)
     found = dict(conn.execute(select(*_tool_columns(facts)).where(window)).one()._mapping)
     totals = _derive(found | {"p95_duration_ms": overall.get(None)}, 0)
     totals.pop("share_of_executions")
-    keys = (c.tool_name.label("tool"), server)
-    statement = (
-        select(*keys, *_tool_columns(facts))
-        .where(window)
-        .group_by(*keys)
-        .order_by(_executions(facts).desc(), c.tool_name, server)
-        .limit(limit)
-    )
-    rows = []
-    for found_row in conn.execute(statement):
-        row = dict(found_row._mapping)
-        row["p95_duration_ms"] = by_tool.get((row["tool"], row["server"]))
-        row = _derive(row, totals["executions"])
-        rows.append({name: row[name] for name in LIST_COLUMNS})
+    rows = _ranked_tools(conn, source, boundaries, facts, window, limit, totals["executions"])
+    keys = (c.tool_name, func.coalesce(c.server_name, NO_SERVER))
     groups = select(*keys).where(window).group_by(*keys).subquery()
     total_rows = int(conn.execute(select(func.count()).select_from(groups)).scalar_one())
     rest = remainder(totals, rows, ADDITIVE)
@@ -214,6 +242,18 @@ def tool_list(
     rest["share_of_executions"] = ratio(rest["executions"], totals["executions"])
     totals = {"tools": total_rows, **totals}
     return ToolList(period, totals, RankedRows(rows, total_rows), rest)
+
+
+def top_tools(
+    conn: Connection, period: Period, limit: int, source: RollupReader
+) -> list[dict[str, Any]]:
+    """The rows of ``tool_list`` alone (the overview's leaderboard), without the totals,
+    overall p95 and tool count that only the full list shows."""
+    boundaries = cuts(period)
+    facts = source.facts("tool_executions", boundaries)
+    window = _facts_window(facts, period, None)
+    executions = int(conn.execute(select(_executions(facts)).where(window)).scalar_one())
+    return _ranked_tools(conn, source, boundaries, facts, window, limit, executions)
 
 
 # ------------------------------------------------------------------------------------------

@@ -37,7 +37,7 @@ class Dashboard:
 
 
 def build_dashboard(conn: Connection, window: DashboardWindow, now: datetime) -> Dashboard:
-    report = overview(conn, window.period, now)
+    report = overview(conn, window.period, now, concurrent=True)
     return Dashboard(
         window=window,
         generated_at=now,

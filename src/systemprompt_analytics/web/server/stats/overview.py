@@ -25,7 +25,9 @@ def overview_routes(reader: ReportReader) -> APIRouter:
         tools and users — each figure against the previous period of equal length."""
         now = datetime.now(UTC)
         period = resolve_period(since, until, now)
-        report = reader.read(lambda conn: overview(conn, period, now, include_synthetic))
+        report = reader.read(
+            lambda conn: overview(conn, period, now, include_synthetic, concurrent=True)
+        )
         return ReportJSON(report.to_dict())
 
     return router
