@@ -64,6 +64,7 @@ from systemprompt_analytics.storage.repositories.anomalies import (
     thresholds_by_metric,
     update_alert,
 )
+from systemprompt_analytics.storage.write_lock import begin_writing
 from systemprompt_analytics.throttle.decision import throttle_key
 from systemprompt_analytics.throttle.service import ThrottleService
 
@@ -156,6 +157,7 @@ class AnomalyDetectionService:
         with self.engine.begin() as conn:
             if not _try_lock(conn):
                 return Evaluation(end, True, "skipped: another instance holds the lock")
+            begin_writing(conn)
             platform = self._catch_up(conn, end)
             thresholds = thresholds_by_metric(conn)
             checks = self._platform_checks(platform, thresholds)

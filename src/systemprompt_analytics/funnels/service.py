@@ -44,7 +44,6 @@ from systemprompt_analytics.reports.funnels import FunnelReport, funnel_report
 from systemprompt_analytics.storage.repositories.funnels import (
     StoredFunnel,
     activity_session_ids,
-    begin_writing,
     claim_progress,
     delete_funnel,
     delete_progress,
@@ -63,6 +62,7 @@ from systemprompt_analytics.storage.repositories.funnels import (
     visitor_hashes,
 )
 from systemprompt_analytics.storage.schema import client_events, request_events
+from systemprompt_analytics.storage.write_lock import begin_writing
 
 logger = logging.getLogger(__name__)
 

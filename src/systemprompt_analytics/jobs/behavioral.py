@@ -30,6 +30,7 @@ from systemprompt_analytics.storage.repositories.behavioral import (
     write_verdicts,
 )
 from systemprompt_analytics.storage.schema import request_events
+from systemprompt_analytics.storage.write_lock import begin_writing
 
 CHUNK = 500
 
@@ -111,6 +112,7 @@ class BehavioralScoring:
         site_pages = self.site_pages
         for start in range(0, len(ids), CHUNK):
             with self.engine.begin() as conn:
+                begin_writing(conn)  # reads, then writes the verdicts back
                 if site_pages is None:
                     site_pages = site_page_count(conn, moment)
                 inputs = gather_evidence(conn, ids[start : start + CHUNK], site_pages)

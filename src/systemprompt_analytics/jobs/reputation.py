@@ -32,6 +32,7 @@ from systemprompt_analytics.storage.repositories.reputation import (
     period_activity,
     save_rows,
 )
+from systemprompt_analytics.storage.write_lock import begin_writing
 
 __all__ = ["REPUTATION_LOCK_KEY", "ReputationJob", "ReputationResult"]
 
@@ -81,6 +82,7 @@ class ReputationJob:
         with self.engine.begin() as conn:
             if not _try_lock(conn):
                 return ReputationResult(now, skipped=True, message=SKIPPED)
+            begin_writing(conn)
             if self.on_locked is not None:
                 self.on_locked(conn)
             return self._update(conn, now)

@@ -21,7 +21,6 @@ from sqlalchemy import (
     Connection,
     bindparam,
     delete,
-    false,
     func,
     or_,
     select,
@@ -48,6 +47,7 @@ from systemprompt_analytics.storage.schema import (
     sessions,
 )
 from systemprompt_analytics.storage.types import UTCDateTime
+from systemprompt_analytics.storage.write_lock import begin_writing
 
 # A claimed row that no step has been reached in yet; never committed (deleted or filled in).
 PLACEHOLDER_STEP = -1
@@ -174,17 +174,6 @@ def delete_funnel(conn: Connection, funnel_id: int) -> None:
     delete_progress(conn, funnel_id)
     conn.execute(delete(funnel_steps).where(funnel_steps.c.funnel_id == funnel_id))
     conn.execute(delete(funnels).where(funnels.c.id == funnel_id))
-
-
-def begin_writing(conn: Connection) -> None:
-    """SQLite: take the database write lock now, before the transaction reads anything.
-
-    A deferred SQLite transaction that reads and then writes fails with SQLITE_BUSY when
-    another connection wrote in between; a no-op UPDATE as the first statement queues for the
-    write lock instead (busy timeout). PostgreSQL locks rows: nothing to do.
-    """
-    if conn.dialect.name == "sqlite":
-        conn.execute(update(funnels).where(false()).values(id=funnels.c.id))
 
 
 def lock_funnel(conn: Connection, funnel_id: int, *, exclusive: bool) -> datetime | None:

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, Engine, delete, false, func, select, text, update
+from sqlalchemy import Connection, Engine, delete, func, select, text
 
 from systemprompt_analytics.storage.rollups.compute import recompute_day, recompute_hours
 from systemprompt_analytics.storage.rollups.specs import FACTS_DELAY, RollupSpec, rollup_specs
@@ -38,7 +38,7 @@ from systemprompt_analytics.storage.rollups.state import (
     set_covered,
     settled_marks,
 )
-from systemprompt_analytics.storage.schema import rollup_state
+from systemprompt_analytics.storage.write_lock import begin_writing
 
 # "sp_roll" as a 64-bit advisory lock key; constant so every instance agrees on it.
 ROLLUP_LOCK_KEY = 0x73705F726F6C6C00
@@ -74,8 +74,7 @@ def settling_delay(spec: RollupSpec, session_max_hours: int) -> timedelta:
 
 def _lock(conn: Connection, wait: bool) -> bool:
     if conn.dialect.name != "postgresql":
-        # Queue for the write lock before reading anything (see storage/rollups/__init__).
-        conn.execute(update(rollup_state).where(false()).values(name=rollup_state.c.name))
+        begin_writing(conn)  # queue for the write lock before reading anything
         return True
     function = "pg_advisory_xact_lock" if wait else "pg_try_advisory_xact_lock"
     found = conn.execute(text(f"SELECT {function}(:key)"), {"key": ROLLUP_LOCK_KEY}).scalar()
