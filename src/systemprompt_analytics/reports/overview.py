@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -243,23 +244,34 @@ def conversation_section(conn: Connection, period: Period, source: RollupReader)
     return dict(conversation_overview(conn, period, source))
 
 
-def _people(
-    conn: Connection, period: Period, now: datetime, include_synthetic: bool, source: RollupReader
-) -> tuple[Section, Section, Section, list[dict[str, Any]]]:
-    """The sessions, traffic and users sections and the users leaderboard."""
-    sessions_section, traffic = session_section(conn, period, now, source)
-    users_section = user_overview(conn, period, source)
-    top = user_leaderboard(
-        conn, period, LEADERBOARD_SIZE, UserRanking.cost, include_synthetic, source
-    )
-    return sessions_section, traffic, users_section, top
-
-
 def _can_share_load(conn: Connection) -> bool:
     """Whether another connection of ``conn``'s engine sees the same database (not so for an
     in-memory SQLite database, one per connection)."""
     database = conn.engine.url.database
     return conn.dialect.name == "postgresql" or database not in (None, "", ":memory:")
+
+
+Part = Callable[[Connection, RollupReader], Any]
+
+
+def _read_parts(
+    conn: Connection, use_rollups: bool, parts: dict[str, Part], concurrent: bool
+) -> dict[str, Any]:
+    """Each part's result; with ``concurrent`` every part but the last on a connection of
+    its own (all at once), the last on ``conn``."""
+    if not (concurrent and _can_share_load(conn)):
+        source = reader(conn, use_rollups)
+        return {name: part(conn, source) for name, part in parts.items()}
+    engine = conn.engine
+
+    def on_own_connection(part: Part) -> Any:
+        with engine.connect() as other:
+            return part(other, reader(other, use_rollups))
+
+    *elsewhere, (last_name, last) = parts.items()
+    pending = {name: _PARTS_POOL.submit(on_own_connection, part) for name, part in elsewhere}
+    found = {last_name: last(conn, reader(conn, use_rollups))}
+    return {**{name: future.result() for name, future in pending.items()}, **found}
 
 
 def overview(
@@ -274,50 +286,59 @@ def overview(
     """Every overview figure for ``period`` and the previous period of equal length.
 
     Synthetic (evaluation) AI requests are left out unless ``include_synthetic``. With
-    ``concurrent`` (the CLI, the stats API and the dashboard), the people sections — sessions,
-    traffic, users and the users leaderboard — are read on a second connection of the same
-    engine while ``conn`` reads the rest: the database works on both at once. Each section is
-    then read in its own snapshot, so pass False to read everything inside ``conn``'s
-    transaction (e.g. rows it wrote and has not committed).
+    ``concurrent`` (the CLI, the stats API and the dashboard), the report is read in three
+    parts at once — sessions, traffic and users; the users leaderboard; the AI, tool, agent and
+    conversation sections with their leaderboards — two of them on connections of their own
+    from ``conn``'s engine, so the database works on all three. Each part is then read in its
+    own snapshot: pass False to read everything inside ``conn``'s transaction (e.g. rows it
+    wrote and has not committed).
     """
-    source = reader(conn, use_rollups)
-    people: Future[tuple[Section, Section, Section, list[dict[str, Any]]]] | None = None
-    if concurrent and _can_share_load(conn):
-        engine = conn.engine
+    size = LEADERBOARD_SIZE
 
-        def read_people() -> tuple[Section, Section, Section, list[dict[str, Any]]]:
-            with engine.connect() as other:
-                return _people(other, period, now, include_synthetic, reader(other, use_rollups))
+    def people(c: Connection, source: RollupReader) -> tuple[Section, Section, Section]:
+        sessions_section, traffic = session_section(c, period, now, source)
+        return sessions_section, traffic, user_overview(c, period, source)
 
-        people = _PEOPLE_POOL.submit(read_people)
-    else:
-        found_people = _people(conn, period, now, include_synthetic, source)
-    requests, costs = ai_sections(conn, period, include_synthetic, source)
-    tools = tool_section(conn, period, source)
-    agents = agent_section(conn, period, source)
-    conversations = conversation_section(conn, period, source)
-    top_agent_rows = top_agents(conn, period, LEADERBOARD_SIZE, include_synthetic, source)
-    top_tool_rows = top_tools(conn, period, LEADERBOARD_SIZE, source)
-    if people is not None:
-        found_people = people.result()
-    sessions_section, traffic, users_section, top_user_rows = found_people
+    def top_users(c: Connection, source: RollupReader) -> list[dict[str, Any]]:
+        return user_leaderboard(c, period, size, UserRanking.cost, include_synthetic, source)
+
+    def platform(c: Connection, source: RollupReader) -> dict[str, Any]:
+        requests, costs = ai_sections(c, period, include_synthetic, source)
+        return {
+            "requests": requests,
+            "costs": costs,
+            "tools": tool_section(c, period, source),
+            "agents": agent_section(c, period, source),
+            "conversations": conversation_section(c, period, source),
+            "top_agents": top_agents(c, period, size, include_synthetic, source),
+            "top_tools": top_tools(c, period, size, source),
+        }
+
+    parts: dict[str, Part] = {"people": people, "top_users": top_users, "platform": platform}
+    found = _read_parts(conn, use_rollups, parts, concurrent)
+    sessions_section, traffic, users_section = found["people"]
+    rest = found["platform"]
     return OverviewReport(
         period=period,
         generated_at=now,
         sections={
             "sessions": sessions_section,
             "traffic": traffic,
-            "requests": requests,
-            "costs": costs,
-            "tools": tools,
-            "agents": agents,
-            "conversations": conversations,
+            "requests": rest["requests"],
+            "costs": rest["costs"],
+            "tools": rest["tools"],
+            "agents": rest["agents"],
+            "conversations": rest["conversations"],
             "users": users_section,
         },
-        leaderboards={"agents": top_agent_rows, "tools": top_tool_rows, "users": top_user_rows},
+        leaderboards={
+            "agents": rest["top_agents"],
+            "tools": rest["top_tools"],
+            "users": found["top_users"],
+        },
         include_synthetic=include_synthetic,
     )
 
 
-# One worker for every overview of the process: the second connection's half of the work.
-_PEOPLE_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="sp-overview")
+# Threads for the parts of concurrent overviews read on connections of their own.
+_PARTS_POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="sp-overview")
