@@ -12,7 +12,7 @@ from sqlalchemy import Engine, create_engine
 from systemprompt_analytics.demo.generator import generate_demo
 from systemprompt_analytics.reports.overview import _can_share_load, overview
 from systemprompt_analytics.storage.rollups import rebuild_rollups
-from tests.test_rollups_equal_raw import DAYS, END, WINDOWS, _json
+from tests.rollup_equality import DAYS, END, WINDOWS, report_json
 
 
 @pytest.fixture
@@ -31,7 +31,7 @@ def test_concurrent_overview_equals_the_one_connection_overview(demo: Engine) ->
                 shared = overview(
                     conn, period, period.until, use_rollups=use_rollups, concurrent=True
                 )
-                assert _json(shared) == _json(alone)
+                assert report_json(shared) == report_json(alone)
                 assert alone.sections["sessions"]["created"].current  # type: ignore[union-attr]
 
 

@@ -5,13 +5,10 @@ they were rolled up) that must be read raw until a refresh recomputes them."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
-from sqlalchemy import Connection, Engine, delete, select, update
+from sqlalchemy import Engine, delete, update
 
 from systemprompt_analytics.demo.generator import generate_demo
 from systemprompt_analytics.models.period import Period
@@ -36,21 +33,13 @@ from systemprompt_analytics.storage.rollups import (
 )
 from systemprompt_analytics.storage.rollups.source import SPLIT_RANGES
 from systemprompt_analytics.storage.rollups.state import mark_dirty, read_coverage
-from systemprompt_analytics.storage.schema import ai_requests, metadata, sessions, tool_executions
+from systemprompt_analytics.storage.schema import ai_requests, sessions, tool_executions
+from tests.rollup_equality import DAYS, END, WINDOWS, Report, differences, rollup_rows
 
-END = datetime(2026, 11, 1, 14, 0, tzinfo=UTC)
-DAYS = 4
 BILLABLE = RequestFilter()
 EVERYTHING = RequestFilter(include_synthetic=True)
 ONE_MODEL = RequestFilter(provider="anthropic", model="claude-sonnet-4-5")
 FAILED = RequestFilter(status="error")  # the AI rollups do not group by status: read raw
-WINDOWS = {
-    "whole days": Period(datetime(2026, 10, 30, tzinfo=UTC), datetime(2026, 11, 1, tzinfo=UTC)),
-    "ragged": Period(END - timedelta(days=2, minutes=17), END - timedelta(minutes=13)),
-    "hours": Period(END - timedelta(hours=30), END - timedelta(hours=3)),
-}
-
-Report = Callable[[Connection, Period, bool], Any]
 
 
 def _window(period: Period) -> CostWindow:
@@ -102,34 +91,6 @@ REPORTS: dict[str, Report] = {
 }
 
 
-def _json(report: Any) -> str:
-    found = report.to_dict() if hasattr(report, "to_dict") else report
-    return json.dumps(found, default=str, sort_keys=True)
-
-
-def _differences(engine: Engine) -> list[str]:
-    """The reports and windows whose rollup-backed JSON differs from the raw one."""
-    different = []
-    with engine.connect() as conn:
-        for window, period in WINDOWS.items():
-            for name, report in REPORTS.items():
-                if _json(report(conn, period, True)) != _json(report(conn, period, False)):
-                    different.append(f"{name} ({window})")
-    return different
-
-
-def _rollup_rows(engine: Engine) -> dict[str, list[str]]:
-    with engine.connect() as conn:
-        return {
-            table.name: sorted(
-                json.dumps([repr(value) for value in row], default=str)
-                for row in conn.execute(select(table))
-            )
-            for table in metadata.sorted_tables
-            if table.name.startswith("rollup_") and table.name.endswith(("_hourly", "_daily"))
-        }
-
-
 @pytest.fixture
 def demo(db_engine: Engine) -> Engine:
     generate_demo(db_engine, days=DAYS, sessions=600, seed=5, end=END)
@@ -143,13 +104,13 @@ def test_rollup_backed_reports_equal_the_raw_rows(demo: Engine) -> None:
         plan = RollupReader(conn).plan("ai_requests", [WINDOWS["ragged"].since, END])
     assert all(found.covered_until is not None for found in coverage.values())
     assert plan.daily and plan.hourly and plan.raw  # every tier is really read
-    assert _differences(demo) == []
+    assert differences(demo, REPORTS) == []
 
 
 def test_dirty_hours_are_read_raw_until_a_refresh_recomputes_them(demo: Engine) -> None:
     """Rows changed after their hours were rolled up (as a late write or a reprice would):
     the marked hours are read raw, so reports stay right; a refresh recomputes them."""
-    before = _rollup_rows(demo)
+    before = rollup_rows(demo)
     hour = datetime(2026, 10, 31, 10, tzinfo=UTC)
     late = {hour, hour + timedelta(hours=1), hour + timedelta(hours=5)}
     with demo.begin() as conn:
@@ -171,17 +132,17 @@ def test_dirty_hours_are_read_raw_until_a_refresh_recomputes_them(demo: Engine) 
         )
         # The sessions' page views may reach into the next hour: it is marked too.
         mark_dirty(conn, dict.fromkeys(REPORT_ROLLUPS, late), datetime.now(UTC))
-    assert _rollup_rows(demo) == before  # the rollups are stale: only the marks save them
-    assert _differences(demo) == []
+    assert rollup_rows(demo) == before  # the rollups are stale: only the marks save them
+    assert differences(demo, REPORTS) == []
     result = refresh_rollups(demo, datetime.now(UTC), settle=timedelta(0))
     assert result.marks == len(REPORT_ROLLUPS) * len(late)
     with demo.connect() as conn:
         assert all(not found.dirty for found in read_coverage(conn, REPORT_ROLLUPS).values())
-    refreshed = _rollup_rows(demo)
+    refreshed = rollup_rows(demo)
     assert refreshed != before
-    assert _differences(demo) == []
+    assert differences(demo, REPORTS) == []
     rebuild_rollups(demo, datetime.now(UTC))
-    assert _differences(demo) == []
+    assert differences(demo, REPORTS) == []
 
 
 # Every rollup: a changed session counts in every session-bound one (the writer marks them all).
@@ -198,4 +159,4 @@ def test_many_scattered_dirty_hours_read_raw_in_one_branch(demo: Engine) -> None
     with demo.connect() as conn:
         plan = RollupReader(conn).plan("ai_requests", [WINDOWS["ragged"].since, END])
     assert len(plan.raw) > SPLIT_RANGES
-    assert _differences(demo) == []
+    assert differences(demo, REPORTS) == []

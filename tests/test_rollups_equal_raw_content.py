@@ -5,15 +5,12 @@ dirty hours (rows changed after they were rolled up) read raw until a refresh.""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
-from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+from sqlalchemy import Engine, delete, func, insert, select, update
 
 from systemprompt_analytics.demo.generator import generate_demo
-from systemprompt_analytics.models.period import Period
 from systemprompt_analytics.reports.content import content_stats, content_trends, top_content
 from systemprompt_analytics.reports.engagement import page_engagement
 from systemprompt_analytics.reports.filters import SessionFilter
@@ -27,7 +24,7 @@ from systemprompt_analytics.storage.schema import (
     rollup_navigation_daily,
     sessions,
 )
-from tests.test_rollups_equal_raw import DAYS, END, WINDOWS, _json
+from tests.rollup_equality import DAYS, END, WINDOWS, Report, differences, rollup_rows
 
 CONTENT_ROLLUPS = ("content_views", "content_totals", "content_engagement",
                    "content_engagement_totals", "navigation", "navigation_totals")  # fmt: skip
@@ -36,7 +33,6 @@ EVERYONE = SessionFilter(include_bots=True)
 SEARCH = SessionFilter(channel="search")  # not a rollup key: read raw
 HOME = "/"
 
-Report = Callable[[Connection, Period, bool], Any]
 REPORTS: dict[str, Report] = {
     "content stats": lambda c, p, r: content_stats(c, p, HUMANS, use_rollups=r),
     "content stats, bots": lambda c, p, r: content_stats(c, p, EVERYONE, use_rollups=r),
@@ -66,16 +62,6 @@ REPORTS: dict[str, Report] = {
     ),
     "traffic navigation, search": lambda c, p, r: navigation(c, p, SEARCH, 5, use_rollups=r),
 }
-
-
-def _differences(engine: Engine) -> list[str]:
-    different = []
-    with engine.connect() as conn:
-        for window, period in WINDOWS.items():
-            for name, report in REPORTS.items():
-                if _json(report(conn, period, True)) != _json(report(conn, period, False)):
-                    different.append(f"{name} ({window})")
-    return different
 
 
 @pytest.fixture
@@ -118,24 +104,14 @@ def test_the_reports_have_something_to_compare(demo: Engine) -> None:
 
 
 def test_rollup_backed_reports_equal_the_raw_rows(demo: Engine) -> None:
-    assert _differences(demo) == []
-
-
-def _rollup_rows(engine: Engine) -> dict[str, list[str]]:
-    with engine.connect() as conn:
-        found = {}
-        for name in CONTENT_ROLLUPS:
-            spec = RollupReader(conn).spec(name)
-            for table in (spec.hourly, spec.daily):
-                found[table.name] = sorted(repr(tuple(row)) for row in conn.execute(select(table)))
-        return found
+    assert differences(demo, REPORTS) == []
 
 
 def test_dirty_hours_are_read_raw_until_a_refresh_recomputes_them(demo: Engine) -> None:
     """Changes after the hours were rolled up — sessions turned bot, engagement rows deleted,
     a page view inserted late into a session (which changes the next view's previous page) —
     are read raw from the marked hours; a refresh recomputes them."""
-    before = _rollup_rows(demo)
+    before = rollup_rows(demo, CONTENT_ROLLUPS)
     hour = datetime(2026, 10, 31, 10, tzinfo=UTC)
     late = {hour, hour + timedelta(hours=1), hour + timedelta(hours=5)}
     with demo.begin() as conn:
@@ -170,10 +146,12 @@ def test_dirty_hours_are_read_raw_until_a_refresh_recomputes_them(demo: Engine) 
         )
         # The sessions' page views may reach into the next hour: it is marked too.
         mark_dirty(conn, dict.fromkeys(CONTENT_ROLLUPS, late), datetime.now(UTC))
-    assert _rollup_rows(demo) == before  # the rollups are stale: only the marks save them
-    assert _differences(demo) == []
+    assert (
+        rollup_rows(demo, CONTENT_ROLLUPS) == before
+    )  # the rollups are stale: only the marks save them
+    assert differences(demo, REPORTS) == []
     result = refresh_rollups(demo, datetime.now(UTC), settle=timedelta(0), names=CONTENT_ROLLUPS)
     assert result.marks == len(CONTENT_ROLLUPS) * len(late)
-    refreshed = _rollup_rows(demo)
+    refreshed = rollup_rows(demo, CONTENT_ROLLUPS)
     assert all(refreshed[name] != before[name] for name in refreshed)
-    assert _differences(demo) == []
+    assert differences(demo, REPORTS) == []

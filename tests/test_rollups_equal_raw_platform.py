@@ -8,13 +8,11 @@ messages) or by the writer (sessions)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
-from sqlalchemy import Connection, Engine, distinct, func, literal, select, update
+from sqlalchemy import Engine, distinct, func, literal, select, update
 
 from systemprompt_analytics.funnels.definition import Unit
 from systemprompt_analytics.funnels.matcher import Progress
@@ -56,7 +54,8 @@ from systemprompt_analytics.storage.schema import (
     sessions,
 )
 from tests.factories import add_conversation
-from tests.test_rollups_equal_raw import END, WINDOWS, _json, _rollup_rows, demo  # noqa: F401
+from tests.rollup_equality import END, WINDOWS, Report, differences, rollup_rows
+from tests.test_rollups_equal_raw import demo  # noqa: F401
 
 PLATFORM_ROLLUPS = ("session_people", "conversations", "conversation_messages", "agent_tasks",
                     "agent_durations")  # fmt: skip
@@ -68,8 +67,6 @@ LONG_STARTS = (
     END - timedelta(hours=20),
     END - timedelta(hours=4),
 )
-
-Report = Callable[[Connection, Period, bool], Any]
 
 
 def _window(period: Period) -> CostWindow:
@@ -109,16 +106,6 @@ REPORTS: dict[str, Report] = {
         for stored in load_funnels(c)
     ],
 }
-
-
-def _differences(engine: Engine) -> list[str]:
-    different = []
-    with engine.connect() as conn:
-        for window, period in WINDOWS.items():
-            for name, report in REPORTS.items():
-                if _json(report(conn, period, True)) != _json(report(conn, period, False)):
-                    different.append(f"{name} ({window})")
-    return different
 
 
 @pytest.fixture
@@ -162,7 +149,7 @@ def test_platform_reports_equal_the_raw_rows(platform_demo: Engine) -> None:
     assert long_rows >= len(LONG_STARTS) * 3  # the longest are found among the long ones
     assert carried  # some sessions last across an hour boundary
     assert funnel_rows
-    assert _differences(platform_demo) == []
+    assert differences(platform_demo, REPORTS) == []
 
 
 def test_the_longest_conversations_come_from_the_long_ones(platform_demo: Engine) -> None:
@@ -180,7 +167,7 @@ def test_dirty_hours_are_read_raw_until_a_refresh_recomputes_them(platform_demo:
     """Tasks, conversations and messages changed after their hours were rolled up mark those
     hours themselves (platform/store.py); changed sessions are marked by the writer (here by
     hand). Until a refresh, the marked hours are read raw."""
-    before = _rollup_rows(platform_demo)
+    before = rollup_rows(platform_demo)
     hour = datetime(2026, 10, 31, 10, tzinfo=UTC)
     with platform_demo.begin() as conn:
         old_tasks = conn.execute(
@@ -281,13 +268,13 @@ def test_dirty_hours_are_read_raw_until_a_refresh_recomputes_them(platform_demo:
         bound = [spec.name for spec in rollup_specs(conn.dialect.name).values()
                  if spec.settling == "sessions"]  # fmt: skip
         mark_dirty(conn, dict.fromkeys(bound, hours), datetime.now(UTC))
-    assert _rollup_rows(platform_demo) == before  # stale: only the marks save the reports
-    assert _differences(platform_demo) == []
+    assert rollup_rows(platform_demo) == before  # stale: only the marks save the reports
+    assert differences(platform_demo, REPORTS) == []
     refresh_rollups(platform_demo, datetime.now(UTC), settle=timedelta(0))
     with platform_demo.connect() as conn:
         assert all(not found.dirty for found in read_coverage(conn, PLATFORM_ROLLUPS).values())
-    assert _rollup_rows(platform_demo) != before
-    assert _differences(platform_demo) == []
+    assert rollup_rows(platform_demo) != before
+    assert differences(platform_demo, REPORTS) == []
 
 
 @pytest.mark.parametrize(

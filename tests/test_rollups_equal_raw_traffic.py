@@ -8,7 +8,6 @@ them. Visitors are distinct counts: exact over days and regrouped levels."""
 
 from __future__ import annotations
 
-import json
 from array import array
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -36,24 +35,17 @@ from systemprompt_analytics.storage.dialect import Granularity
 from systemprompt_analytics.storage.rollups import RollupReader, rebuild_rollups, refresh_rollups
 from systemprompt_analytics.storage.rollups.state import floor_hour, mark_dirty, read_coverage
 from systemprompt_analytics.storage.rollups.values import KEY_TYPECODE
-from systemprompt_analytics.storage.schema import metadata, sessions
+from systemprompt_analytics.storage.schema import sessions
 from tests.factories import add_engagement, add_session
+from tests.rollup_equality import DAYS, END, WINDOWS, Report, differences, rollup_rows
 
-END = datetime(2026, 11, 1, 14, 0, tzinfo=UTC)
-DAYS = 4
 HUMANS = SessionFilter()
 EVERYONE = SessionFilter(include_bots=True)
 SEARCH = SessionFilter(channel="search")  # the sources rollup has the channel: no raw read
 GOOGLE = SessionFilter(source="google.com")  # landing pages have no source key: read raw
-WINDOWS = {
-    "whole days": Period(datetime(2026, 10, 30, tzinfo=UTC), datetime(2026, 11, 1, tzinfo=UTC)),
-    "ragged": Period(END - timedelta(days=2, minutes=17), END - timedelta(minutes=13)),
-    "hours": Period(END - timedelta(hours=30), END - timedelta(hours=3)),
-}
 ROLLUPS = ("sessions", "session_visitors", "traffic_sources", "traffic_landing", "traffic_geo",
            "traffic_devices")  # fmt: skip
 
-Report = Callable[[Connection, Period, bool], Any]
 TRENDS: tuple[Granularity, ...] = ("hour", "day", "week")
 
 
@@ -82,34 +74,6 @@ REPORTS: dict[str, Report] = {
 }
 
 
-def _json(report: Any) -> str:
-    found = report.to_dict() if hasattr(report, "to_dict") else report
-    return json.dumps(found, default=str, sort_keys=True)
-
-
-def _differences(engine: Engine) -> list[str]:
-    """The reports and windows whose rollup-backed JSON differs from the raw one."""
-    different = []
-    with engine.connect() as conn:
-        for window, period in WINDOWS.items():
-            for name, report in REPORTS.items():
-                if _json(report(conn, period, True)) != _json(report(conn, period, False)):
-                    different.append(f"{name} ({window})")
-    return different
-
-
-def _rollup_rows(engine: Engine) -> dict[str, list[str]]:
-    with engine.connect() as conn:
-        return {
-            name: sorted(
-                json.dumps([repr(value) for value in row], default=str)
-                for row in conn.execute(select(metadata.tables[name]))
-            )
-            for rollup in ROLLUPS
-            for name in (f"rollup_{rollup}_hourly", f"rollup_{rollup}_daily")
-        }
-
-
 @pytest.fixture
 def demo(db_engine: Engine) -> Engine:
     generate_demo(db_engine, days=DAYS, sessions=600, seed=5, end=END)
@@ -130,7 +94,7 @@ def test_rollup_backed_traffic_reports_equal_the_raw_rows(demo: Engine) -> None:
     assert 0 < totals["bounces"] < totals["sessions"]
     assert 0 < totals["visitors"] < totals["sessions"]
     assert pages.lists["landing_pages"].total_rows > 6
-    assert _differences(demo) == []
+    assert differences(demo, REPORTS) == []
 
 
 VISITOR_LISTS: dict[str, tuple[Callable[..., Any], SessionFilter, dict[str, tuple[str, ...]]]] = {
@@ -243,7 +207,7 @@ def test_dirty_hours_are_read_raw_until_a_refresh_recomputes_them(demo: Engine) 
     """Sessions changed after their hours were rolled up (a late verdict, an engagement row
     that ends a bounce, a visitor recognised as a returning one): the marked hours are read
     raw, so the reports stay right; a refresh recomputes them."""
-    before = _rollup_rows(demo)
+    before = rollup_rows(demo, ROLLUPS)
     hour = datetime(2026, 10, 31, 10, tzinfo=UTC)
     s = sessions.c
     with demo.begin() as conn:
@@ -271,11 +235,11 @@ def test_dirty_hours_are_read_raw_until_a_refresh_recomputes_them(demo: Engine) 
         )
         late = frozenset({hour, moved, bounce_hour})
         mark_dirty(conn, dict.fromkeys(ROLLUPS, late), datetime.now(UTC))
-    assert _rollup_rows(demo) == before  # the rollups are stale: only the marks save them
-    assert _differences(demo) == []
+    assert rollup_rows(demo, ROLLUPS) == before  # the rollups are stale: only the marks save them
+    assert differences(demo, REPORTS) == []
     result = refresh_rollups(demo, datetime.now(UTC), names=ROLLUPS, settle=timedelta(0))
     assert result.marks == len(ROLLUPS) * len(late)
     with demo.connect() as conn:
         assert all(not found.dirty for found in read_coverage(conn, ROLLUPS).values())
-    assert _rollup_rows(demo) != before
-    assert _differences(demo) == []
+    assert rollup_rows(demo, ROLLUPS) != before
+    assert differences(demo, REPORTS) == []
