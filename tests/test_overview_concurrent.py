@@ -4,25 +4,16 @@ reading everything on one connection, on both databases."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
-import pytest
 from sqlalchemy import Engine, create_engine
 
-from systemprompt_analytics.demo.generator import generate_demo
 from systemprompt_analytics.reports.overview import _can_share_load, overview
-from systemprompt_analytics.storage.rollups import rebuild_rollups
-from tests.rollup_equality import DAYS, END, WINDOWS, report_json
+from tests.rollup_equality import WINDOWS, report_json
+from tests.test_rollups_equal_raw import demo  # noqa: F401
 
 
-@pytest.fixture
-def demo(db_engine: Engine) -> Engine:
-    generate_demo(db_engine, days=DAYS, sessions=300, seed=11, end=END)
-    rebuild_rollups(db_engine, datetime.now(UTC))
-    return db_engine
-
-
-def test_concurrent_overview_equals_the_one_connection_overview(demo: Engine) -> None:
+def test_concurrent_overview_equals_the_one_connection_overview(
+    demo: Engine,  # noqa: F811 - the shared demo fixture
+) -> None:
     with demo.connect() as conn:
         assert _can_share_load(conn)
         for period in WINDOWS.values():

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Connection, Engine, func, insert, select
+from sqlalchemy import Connection, Engine, event, func, insert, select
 from sqlalchemy.exc import OperationalError
 
 from systemprompt_analytics.storage.engine import make_engine
@@ -60,7 +60,20 @@ def test_begin_writing_keeps_the_snapshot_current_until_commit(engine: Engine) -
     assert names == {"job", "writer"}  # both written: the other waited for our commit
 
 
-def test_begin_writing_is_nothing_on_postgresql(db_engine: Engine) -> None:
-    with db_engine.begin() as conn:
-        begin_writing(conn)  # on SQLite: takes the lock; on PostgreSQL: no statement at all
-        assert conn.execute(select(func.count()).select_from(rollup_state)).scalar_one() >= 0
+def test_begin_writing_takes_the_lock_on_sqlite_only(db_engine: Engine) -> None:
+    statements: list[str] = []
+
+    def record(conn: Connection, cursor: object, statement: str, *args: object) -> None:
+        if statement.split()[0] != "BEGIN":  # our SQLite engine begins explicitly
+            statements.append(statement)
+
+    event.listen(db_engine, "before_cursor_execute", record)
+    try:
+        with db_engine.begin() as conn:
+            begin_writing(conn)
+    finally:
+        event.remove(db_engine, "before_cursor_execute", record)
+    if db_engine.dialect.name == "sqlite":
+        assert [statement.split()[0] for statement in statements] == ["UPDATE"]
+    else:
+        assert statements == []  # PostgreSQL locks rows: no statement at all
