@@ -133,3 +133,55 @@ def test_postgres_outage_loses_no_event(database_url: str, db_engine: Engine) ->
         engine.dispose()
     assert writer.stats.dropped == 0
     assert _counts(db_engine) == (3_000, 3_000)
+
+
+def _deferred_entry(payload: tuple[str, datetime]) -> Any:
+    session_id, at = payload
+    if session_id == "sess_broken":
+        raise ValueError("a bug in an expander")
+    activity = SessionActivity(session_id, at, at, counters={"request_count": 1})
+    return activity, request_events, _event(session_id, at)
+
+
+def test_deferred_items_are_built_on_the_writer_and_merge_with_plain_ones(
+    db_engine: Engine,
+) -> None:
+    built_on: set[str] = set()
+
+    def expand(payload: tuple[str, datetime]) -> Any:
+        built_on.add(threading.current_thread().name)
+        return _deferred_entry(payload)
+
+    writer = BatchWriter(db_engine, WriterConfig(batch_size=4, flush_interval=0.01)).start()
+    for i in range(10):
+        at = T0 + timedelta(seconds=i)
+        if i % 2:
+            assert writer.submit_deferred(expand, ("sess_mixed", at))
+        else:
+            _request(writer, "sess_mixed", at)
+    assert writer.close()
+    assert built_on == {"sp-analytics-writer"}
+    assert _counts(db_engine) == (10, 10)
+    with db_engine.connect() as conn:
+        row = conn.execute(select(sessions).where(sessions.c.id == "sess_mixed")).one()._mapping
+    assert row["last_activity_at"] == T0 + timedelta(seconds=9)
+
+
+def test_a_failing_expander_drops_its_item_only(db_engine: Engine) -> None:
+    writer = BatchWriter(db_engine, WriterConfig(batch_size=100))  # one batch, written inline
+    for i in range(5):
+        name = "sess_broken" if i == 2 else "sess_fine"
+        assert writer.submit_deferred(_deferred_entry, (name, T0 + timedelta(seconds=i)))
+    assert writer.close()
+    assert writer.stats.dropped == 1
+    assert writer.pending == 0
+    assert _counts(db_engine) == (4, 4)
+
+
+def test_deferred_items_count_against_the_bound(db_engine: Engine) -> None:
+    writer = BatchWriter(db_engine, WriterConfig(max_pending=3))
+    accepted = [writer.submit_deferred(_deferred_entry, ("sess_b", T0)) for _ in range(5)]
+    assert accepted == [True, True, True, False, False]
+    assert writer.stats.dropped == 2
+    assert writer.close()
+    assert _counts(db_engine) == (3, 3)

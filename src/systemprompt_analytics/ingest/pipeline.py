@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from ipaddress import IPv4Network, IPv6Network
 from typing import Any
@@ -32,10 +32,19 @@ from systemprompt_analytics.ingest.identity import IdentityResolver, Resolution
 from systemprompt_analytics.ingest.privacy import truncate_ip
 from systemprompt_analytics.ingest.request_kind import DEFAULT_KIND_RULES, KindRules, request_kind
 from systemprompt_analytics.ingest.session_cookie import read_session_cookie, set_cookie_header
-from systemprompt_analytics.ingest.writer import BatchWriter
+from systemprompt_analytics.ingest.writer import BatchWriter, Entry
 from systemprompt_analytics.storage.schema import request_events
 
 CLIENT_HINT_HEADER = "x-sp-fingerprint"
+
+
+@lru_cache(maxsize=4)
+def _utc_day(day_number: int) -> date:
+    """The UTC date of day ``day_number`` since the epoch (the fingerprint's day)."""
+    return (EPOCH + timedelta(days=day_number)).date()
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @lru_cache(maxsize=65_536)
@@ -73,7 +82,7 @@ class RequestFacts:
 @dataclass(slots=True)
 class RequestContext:
     facts: RequestFacts
-    at: datetime
+    timestamp: float  # when the request happened, in epoch seconds
     resolution: Resolution
     user_agent: UserAgentInfo
     kind: str
@@ -82,6 +91,11 @@ class RequestContext:
     fingerprint_hash: str
     ip: str | None
     started: float = field(default_factory=time.perf_counter)
+
+    @property
+    def at(self) -> datetime:
+        """When the request happened (the log's time for an imported request)."""
+        return self.facts.at or datetime.fromtimestamp(self.timestamp, UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +108,56 @@ class PipelineConfig:
     kind_rules: KindRules = DEFAULT_KIND_RULES
     record_health_checks: bool = False
     cookie_max_age: int = 24 * 3600
+
+
+# What finish() hands the writer: (session id, session start and request time in epoch
+# seconds, the request's given datetime (log import) or None, method, path, kind, status code,
+# response bytes, latency in ms, user agent, session attributes).
+RequestRecord = tuple[
+    str, float, float, datetime | None, str, str, str, int, int | None, float | None,
+    UserAgentInfo, dict[str, Any] | None,
+]  # fmt: skip
+
+
+def request_entry(record: RequestRecord) -> Entry:
+    """A finished request's session activity and ``request_events`` row (pure; run by the
+    writer thread for each request of a batch)."""
+    (session_id, started, timestamp, at, method, path, kind, status_code, response_bytes,
+     latency_ms, agent, attributes) = record  # fmt: skip
+    if at is None:
+        at = datetime.fromtimestamp(timestamp, UTC)
+    is_scanner = agent.category is BotCategory.SCANNER
+    # Only true flags travel: the session merge ORs them, so False would change nothing.
+    session_flags = NO_FLAGS
+    if agent.is_bot:
+        session_flags = {
+            "is_bot": True,
+            "is_ai_crawler": agent.is_ai_crawler,
+            "is_scanner": is_scanner,
+        }
+    if attributes and attributes.get("hosting_provider"):
+        session_flags = {**session_flags, "is_datacenter": True}
+    if status_code >= 400:
+        counters = ERROR_COUNTERS
+    else:
+        counters = PAGE_VIEW_COUNTERS if kind == "page" else REQUEST_COUNTERS
+    activity = SessionActivity(
+        session_id, _utc_datetime(started), at, attributes, counters, session_flags
+    )
+    event = {
+        "session_id": session_id,
+        "occurred_at": at,
+        "method": method[:10],
+        "path": path[:MAX_PATH_LENGTH],
+        "status_code": status_code,
+        "latency_ms": None if latency_ms is None else round(latency_ms, 3),
+        "kind": kind,
+        "response_bytes": response_bytes,
+        "is_bot": agent.is_bot,
+        "is_ai_crawler": agent.is_ai_crawler,
+        "is_scanner": is_scanner,
+    }
+    return activity, request_events, event
 
 
 class RequestPipeline:
@@ -116,7 +180,9 @@ class RequestPipeline:
 
     def begin(self, facts: RequestFacts) -> RequestContext | None:
         """Attribute the request to a session; None for requests that are not tracked."""
-        at = facts.at or datetime.now(UTC)
+        # Epoch seconds, not a datetime: the writer thread builds the event's datetime.
+        given = facts.at
+        now = time.time() if given is None else given.timestamp()
         headers = facts.headers
         kind = request_kind(facts.method, facts.path, headers.get("accept"), self.config.kind_rules)
         if kind == "health" and not self.config.record_health_checks:
@@ -127,19 +193,19 @@ class RequestPipeline:
             headers.get("user-agent"),
             headers.get("accept-language"),
             ip,
-            at.date(),
+            _utc_day(int(now // 86_400)) if given is None else given.date(),
             headers.get(CLIENT_HINT_HEADER),
         )
         if facts.session_key is not None:
             resolution = self.identity.resolve_keyed(
-                facts.session_key, print_.fingerprint_hash, at.timestamp()
+                facts.session_key, print_.fingerprint_hash, now
             )
         else:
             resolution = self.identity.resolve(
                 cookie_value=read_session_cookie(headers.get("cookie")),
                 fingerprint_hash=print_.fingerprint_hash,
                 user_id=facts.user_id,
-                now=at.timestamp(),
+                now=now,
             )
         attributes = None
         if resolution.is_new:
@@ -156,7 +222,7 @@ class RequestPipeline:
             )
         return RequestContext(
             facts,
-            at,
+            now,
             resolution,
             user_agent,
             kind,
@@ -174,52 +240,36 @@ class RequestPipeline:
         latency_ms: float | None = None,
         user_id: str | None = None,
     ) -> bool:
-        """Queue the request's session activity and event. False if the writer had to drop it."""
+        """Queue the request's session activity and event. False if the writer had to drop it.
+
+        Only what the request knows is handed over (one tuple); the writer builds the event row
+        and the session activity from it in its batch loop (:func:`request_entry`).
+        """
         if latency_ms is None and context.facts.at is None:
             latency_ms = (time.perf_counter() - context.started) * 1000.0
         # A replayed request (log import) has no measurable latency: stored as NULL.
         attributes = context.attributes
-        if user_id is not None and self.identity.identify(context.resolution.session_id, user_id):
+        resolution = context.resolution
+        if user_id is not None and self.identity.identify(resolution.session_id, user_id):
             attributes = {**(attributes or {}), "user_id": user_id}
-        agent = context.user_agent
-        is_scanner = agent.category is BotCategory.SCANNER
-        is_error = status_code >= 400
-        # Only true flags travel: the session merge ORs them, so False would change nothing.
-        session_flags = NO_FLAGS
-        if agent.is_bot:
-            session_flags = {
-                "is_bot": True,
-                "is_ai_crawler": agent.is_ai_crawler,
-                "is_scanner": is_scanner,
-            }
-        if attributes and attributes.get("hosting_provider"):
-            session_flags = {**session_flags, "is_datacenter": True}
-        if is_error:
-            counters = ERROR_COUNTERS
-        else:
-            counters = PAGE_VIEW_COUNTERS if context.kind == "page" else REQUEST_COUNTERS
-        activity = SessionActivity(
-            context.resolution.session_id,
-            _utc_datetime(context.resolution.started),
-            context.at,
-            attributes,
-            counters,
-            session_flags,
+        facts = context.facts
+        return self.writer.submit_deferred(
+            request_entry,
+            (
+                resolution.session_id,
+                resolution.started,
+                context.timestamp,
+                facts.at,
+                facts.method,
+                facts.path,
+                context.kind,
+                status_code,
+                response_bytes,
+                latency_ms,
+                context.user_agent,
+                attributes,
+            ),
         )
-        event = {
-            "session_id": context.resolution.session_id,
-            "occurred_at": context.at,
-            "method": context.facts.method[:10],
-            "path": context.facts.path[:MAX_PATH_LENGTH],
-            "status_code": status_code,
-            "latency_ms": None if latency_ms is None else round(latency_ms, 3),
-            "kind": context.kind,
-            "response_bytes": response_bytes,
-            "is_bot": agent.is_bot,
-            "is_ai_crawler": agent.is_ai_crawler,
-            "is_scanner": is_scanner,
-        }
-        return self.writer.submit(activity, request_events, event)
 
     # -- helpers ---------------------------------------------------------------------------
 

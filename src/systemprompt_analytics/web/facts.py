@@ -16,9 +16,11 @@ def _join_headers(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
     return headers
 
 
-# The only headers the pipeline reads; the rest are not even decoded.
-PIPELINE_HEADERS = frozenset(
-    {
+# The only headers the pipeline reads (raw ASGI name → its key in RequestFacts.headers); the
+# rest are not even decoded.
+PIPELINE_HEADERS = {
+    name: name.decode("latin-1")
+    for name in (
         b"user-agent",
         b"accept",
         b"accept-language",
@@ -29,17 +31,18 @@ PIPELINE_HEADERS = frozenset(
         b"cf-connecting-ip",
         b"fly-client-ip",
         b"x-sp-fingerprint",
-    }
-)
+    )
+}
 
 
 def facts_from_scope(scope: Mapping[str, Any], user_id: str | None = None) -> RequestFacts:
     # Runs on every request: positional arguments and no conversions of values the ASGI spec
     # already types (method and path are str, query_string bytes).
     headers: dict[str, str] = {}
+    wanted = PIPELINE_HEADERS.get
     for name, raw_value in scope.get("headers") or ():
-        if name in PIPELINE_HEADERS:  # ASGI servers send lower-case names
-            key = name.decode("latin-1")
+        key = wanted(name)  # ASGI servers send lower-case names
+        if key is not None:
             value = raw_value.decode("latin-1")
             headers[key] = f"{headers[key]}, {value}" if key in headers else value
     client = scope.get("client")
