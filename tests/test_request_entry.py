@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from systemprompt_analytics.detection.user_agents import classify_user_agent
@@ -81,8 +81,11 @@ def test_an_imported_request_keeps_its_own_time_and_no_latency() -> None:
 
 
 @given(st.floats(min_value=0, max_value=4_102_444_800))  # 1970 … 2100
-def test_the_fingerprint_day_is_the_utc_date_of_the_time(timestamp: float) -> None:
-    assert _utc_day(int(timestamp // 86_400)) == datetime.fromtimestamp(timestamp, UTC).date()
+@example(2_051_222_399.9999995)  # rounds to the next midnight
+@example(2_051_222_399.999999)
+@example(2_051_222_400.0)
+def test_the_fingerprint_day_is_the_utc_date_of_the_stored_time(timestamp: float) -> None:
+    assert _utc_day(timestamp) == datetime.fromtimestamp(timestamp, UTC).date()
 
 
 def test_a_context_tells_its_time_as_a_datetime() -> None:

@@ -39,9 +39,20 @@ CLIENT_HINT_HEADER = "x-sp-fingerprint"
 
 
 @lru_cache(maxsize=4)
-def _utc_day(day_number: int) -> date:
-    """The UTC date of day ``day_number`` since the epoch (the fingerprint's day)."""
+def _nth_day(day_number: int) -> date:
     return (EPOCH + timedelta(days=day_number)).date()
+
+
+def _utc_day(timestamp: float) -> date:
+    """The UTC date of ``timestamp`` as the stored event has it: the fingerprint's day.
+
+    ``datetime.fromtimestamp`` rounds to the microsecond, so within half a microsecond of
+    midnight the stored time is already the next day; near midnight it decides.
+    """
+    day_number, seconds = divmod(timestamp, 86_400)
+    if seconds >= 86_400 - 1e-6:
+        return datetime.fromtimestamp(timestamp, UTC).date()
+    return _nth_day(int(day_number))
 
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -193,7 +204,7 @@ class RequestPipeline:
             headers.get("user-agent"),
             headers.get("accept-language"),
             ip,
-            _utc_day(int(now // 86_400)) if given is None else given.date(),
+            _utc_day(now) if given is None else given.date(),
             headers.get(CLIENT_HINT_HEADER),
         )
         if facts.session_key is not None:

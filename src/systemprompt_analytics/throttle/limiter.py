@@ -111,13 +111,16 @@ class ThrottleLimiter:
         unknown = set(overrides) - set(KEY_KINDS)
         if unknown:
             raise ValueError(f"unknown key kind(s) {sorted(unknown)}; known: {KEY_KINDS}")
-        self._items: dict[tuple[str, ThrottleLevel], LevelLimit] = {}
+        # kind → its items indexed by level value: hashing a ThrottleLevel (an Enum) runs
+        # Enum.__hash__ in Python, indexing a list by it does not.
+        self._items: dict[str, list[LevelLimit]] = {}
         for kind in KEY_KINDS:
             amount, window = parse_rate(overrides.get(kind, base_rate))
-            for level in ThrottleLevel:
-                if level is not ThrottleLevel.BLOCKED:
-                    limit = adjusted_limit(amount, level)
-                    self._items[kind, level] = LevelLimit(limit, window, f"{namespace}/{kind}")
+            self._items[kind] = [
+                LevelLimit(adjusted_limit(amount, level), window, f"{namespace}/{kind}")
+                for level in ThrottleLevel
+                if level is not ThrottleLevel.BLOCKED
+            ]
 
     @property
     def is_local(self) -> bool:
@@ -126,11 +129,15 @@ class ThrottleLimiter:
 
     def item(self, kind: str, level: ThrottleLevel) -> LevelLimit:
         """The limit item for a key kind at a level below Blocked."""
-        return self._items[kind, level]
+        if level is ThrottleLevel.BLOCKED:
+            raise KeyError(level)
+        return self._items[kind][level]
 
     def hit(self, kind: str, identifier: str, level: ThrottleLevel) -> bool:
         """Count one request against the key; False (and nothing counted) when over the limit."""
-        item = self._items[kind, level]
+        if level is ThrottleLevel.BLOCKED:
+            raise KeyError(level)
+        item = self._items[kind][level]
         if self._memory is not None:  # the strategy's hit() minus its call layers (per request)
             key = f"{item.namespace}/{identifier}{item.key_suffix}"  # item.key_for(identifier)
             return self._memory.acquire(key, item.amount, item.window)
