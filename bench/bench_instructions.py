@@ -40,7 +40,7 @@ console = Console()
 # A session cookie as the tracked app sends it, for the bare endpoint's second row: the cost of
 # parsing the header itself, which a client sends only because the middleware set it.
 SAMPLE_COOKIE = (
-    "sp_sid=v1.sess_0123456789abcdef0123456789abcdef.1764300000.1764300000.AAAAAAAAAAAAAAAAAAAAAA"  # noqa: E501
+    "sp_sid=v1.sess_0123456789abcdef0123456789abcdef.1764300000.1764300000.AAAAAAAAAAAAAAAAAAAAAA"
 )
 
 
