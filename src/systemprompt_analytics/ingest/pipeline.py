@@ -38,6 +38,9 @@ from systemprompt_analytics.storage.schema import request_events
 CLIENT_HINT_HEADER = "x-sp-fingerprint"
 
 
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 @lru_cache(maxsize=4)
 def _nth_day(day_number: int) -> date:
     return (EPOCH + timedelta(days=day_number)).date()
@@ -53,9 +56,6 @@ def _utc_day(timestamp: float) -> date:
     if seconds >= 86_400 - 1e-6:
         return datetime.fromtimestamp(timestamp, UTC).date()
     return _nth_day(int(day_number))
-
-
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @lru_cache(maxsize=65_536)
