@@ -5,14 +5,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from hypothesis import example, given
-from hypothesis import strategies as st
-
 from systemprompt_analytics.detection.user_agents import classify_user_agent
 from systemprompt_analytics.ingest.pipeline import (
     RequestContext,
     RequestFacts,
-    _utc_day,
     request_entry,
 )
 from systemprompt_analytics.storage.schema import request_events
@@ -78,14 +74,6 @@ def test_an_imported_request_keeps_its_own_time_and_no_latency() -> None:
     _, _, row = request_entry(_record(given_at=logged, latency=None))  # type: ignore[arg-type]
     assert row is not None
     assert row["occurred_at"] is logged and row["latency_ms"] is None
-
-
-@given(st.floats(min_value=0, max_value=4_102_444_800))  # 1970 … 2100
-@example(2_051_222_399.9999995)  # rounds to the next midnight
-@example(2_051_222_399.999999)
-@example(2_051_222_400.0)
-def test_the_fingerprint_day_is_the_utc_date_of_the_stored_time(timestamp: float) -> None:
-    assert _utc_day(timestamp) == datetime.fromtimestamp(timestamp, UTC).date()
 
 
 def test_a_context_tells_its_time_as_a_datetime() -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from functools import lru_cache
 from ipaddress import IPv4Network, IPv6Network
 from typing import Any
@@ -36,26 +36,6 @@ from systemprompt_analytics.ingest.writer import BatchWriter, Entry
 from systemprompt_analytics.storage.schema import request_events
 
 CLIENT_HINT_HEADER = "x-sp-fingerprint"
-
-
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-@lru_cache(maxsize=4)
-def _nth_day(day_number: int) -> date:
-    return (EPOCH + timedelta(days=day_number)).date()
-
-
-def _utc_day(timestamp: float) -> date:
-    """The UTC date of ``timestamp`` as the stored event has it: the fingerprint's day.
-
-    ``datetime.fromtimestamp`` rounds to the microsecond, so within half a microsecond of
-    midnight the stored time is already the next day; near midnight it decides.
-    """
-    day_number, seconds = divmod(timestamp, 86_400)
-    if seconds >= 86_400 - 1e-6:
-        return datetime.fromtimestamp(timestamp, UTC).date()
-    return _nth_day(int(day_number))
 
 
 @lru_cache(maxsize=65_536)
@@ -204,7 +184,7 @@ class RequestPipeline:
             headers.get("user-agent"),
             headers.get("accept-language"),
             ip,
-            _utc_day(now) if given is None else given.date(),
+            (given or datetime.fromtimestamp(now, UTC)).date(),
             headers.get(CLIENT_HINT_HEADER),
         )
         if facts.session_key is not None:

@@ -135,9 +135,7 @@ class ThrottleLimiter:
 
     def hit(self, kind: str, identifier: str, level: ThrottleLevel) -> bool:
         """Count one request against the key; False (and nothing counted) when over the limit."""
-        if level is ThrottleLevel.BLOCKED:
-            raise KeyError(level)
-        item = self._items[kind][level]
+        item = self.item(kind, level)
         if self._memory is not None:  # the strategy's hit() minus its call layers (per request)
             key = f"{item.namespace}/{identifier}{item.key_suffix}"  # item.key_for(identifier)
             return self._memory.acquire(key, item.amount, item.window)

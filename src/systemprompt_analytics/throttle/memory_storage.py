@@ -82,9 +82,7 @@ class SlidingWindowMemoryStorage(Storage, SlidingWindowCounterSupport):
                 window.roll(index)
             weighted: float = window.current
             if window.previous:
-                # _previous_ttl(now, expiry), inlined (per request), the same operations in order
-                previous_ttl = (1 - (((now - expiry) / expiry) % 1)) * expiry
-                weighted += window.previous * previous_ttl / expiry
+                weighted += window.previous * _previous_ttl(now, expiry) / expiry
             if floor(weighted) + amount > limit:
                 return False
             window.current += amount

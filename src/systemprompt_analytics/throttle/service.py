@@ -85,7 +85,6 @@ class ThrottleService:
         self._down_until = 0.0  # monotonic; Redis skipped until then after a failure
         self._last_log = -math.inf
         self._lock = threading.Lock()
-        self._local = self.limiter.is_local
 
     @classmethod
     def from_config(cls, config: ThrottleConfig) -> ThrottleService:
@@ -160,7 +159,7 @@ class ThrottleService:
         pairs = keys.pairs()
         if (
             pairs
-            and self._local
+            and self.limiter.is_local
             and self.state_store.is_known_empty()
             and not self.config.allow_list(path, client_category)
         ):
