@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import copy
+
+import pytest
+
 from systemprompt_analytics.ingest.identity import (
     IdentityPolicy,
     IdentityResolver,
@@ -88,6 +92,43 @@ def test_cookie_less_requests_join_by_fingerprint() -> None:
     assert stranger.is_new
 
 
+def test_cookie_less_client_is_offered_the_same_cookie_until_it_is_stale() -> None:
+    # A client that never sends the cookie back (API client, crawler) must not cost a new
+    # signature on every request: the value issued less than a refresh interval ago is reused.
+    r = resolver()
+    first = r.resolve(cookie_value=None, fingerprint_hash="fp", user_id=None, now=T0)
+    again = r.resolve(cookie_value=None, fingerprint_hash="fp", user_id=None, now=T0 + 30)
+    assert again.cookie_value == first.cookie_value
+    later = r.resolve(
+        cookie_value=None,
+        fingerprint_hash="fp",
+        user_id=None,
+        now=T0 + REFRESH_AFTER_SECONDS + 1,
+    )
+    assert later.session_id == first.session_id
+    assert later.cookie_value is not None and later.cookie_value != first.cookie_value
+    refreshed = decode(later.cookie_value, KEY)
+    assert refreshed is not None
+    assert refreshed.last_seen == int(T0 + REFRESH_AFTER_SECONDS + 1)
+    assert refreshed.started == int(T0)
+
+
+def test_stale_cookie_gets_the_value_issued_within_the_refresh_interval() -> None:
+    # Two tabs of one browser: one refreshed the cookie a moment ago, the other still sends
+    # the old value; both leave with the fresh one, not a third signature.
+    r = resolver()
+    first = r.resolve(cookie_value=None, fingerprint_hash="fp", user_id=None, now=T0)
+    stale_at = T0 + REFRESH_AFTER_SECONDS + 1
+    tab1 = r.resolve(
+        cookie_value=first.cookie_value, fingerprint_hash="fp", user_id=None, now=stale_at
+    )
+    tab2 = r.resolve(
+        cookie_value=first.cookie_value, fingerprint_hash="fp", user_id=None, now=stale_at + 2
+    )
+    assert tab1.cookie_value is not None and tab1.cookie_value != first.cookie_value
+    assert tab2.cookie_value == tab1.cookie_value
+
+
 def test_cookie_less_request_never_joins_a_registered_users_session() -> None:
     r = resolver()
     user = r.resolve(cookie_value=None, fingerprint_hash="fp", user_id="alice", now=T0)
@@ -142,3 +183,60 @@ def test_index_is_bounded() -> None:
     for i in range(1_000):
         r.resolve(cookie_value=None, fingerprint_hash=f"fp{i}", user_id=None, now=T0 + i)
     assert len(r) == 100
+
+
+def _twins() -> tuple[IdentityResolver, IdentityResolver, str]:
+    """Two resolvers in the same state, and the cookie their one session was given."""
+    a, b = resolver(), resolver()
+    first = a.resolve(cookie_value=None, fingerprint_hash="fp", user_id="bob", now=T0)
+    b.resolve(cookie_value=None, fingerprint_hash="fp", user_id="bob", now=T0)
+    assert first.cookie_value is not None
+    # Same session id in both, so their answers can be compared field by field.
+    b._index = copy.deepcopy(a._index)
+    return a, b, first.cookie_value
+
+
+@pytest.mark.parametrize(
+    ("user_id", "after"),
+    [
+        (None, 5.0),  # plain return visit
+        ("bob", 5.0),  # the owner, authenticated
+        (None, REFRESH_AFTER_SECONDS + 1),  # the cookie is refreshed
+        (None, 29 * MINUTE),  # just inside the idle timeout
+    ],
+)
+def test_resume_answers_as_resolve_does_for_a_live_session(
+    user_id: str | None, after: float
+) -> None:
+    a, b, cookie = _twins()
+    resumed = a.resume(cookie, user_id, T0 + after)
+    resolved = b.resolve(
+        cookie_value=cookie, fingerprint_hash="fp", user_id=user_id, now=T0 + after
+    )
+    assert resumed is not None and resolved.evidence == "cookie"
+    assert resumed == resolved
+
+
+@pytest.mark.parametrize(
+    ("case", "user_id", "after"),
+    [
+        ("idle past the timeout", None, 31 * MINUTE),
+        ("another user", "carol", 5.0),
+        ("revoked", None, 5.0),
+        ("unknown here (another instance's session)", None, 5.0),
+        ("invalid cookie", None, 5.0),
+    ],
+)
+def test_resume_leaves_every_other_case_to_resolve(
+    case: str, user_id: str | None, after: float
+) -> None:
+    r, _, cookie = _twins()
+    if case == "revoked":
+        first = decode(cookie, KEY)
+        assert first is not None
+        r.revoke(first.session_id)
+    elif case.startswith("unknown"):
+        r = resolver()
+    elif case == "invalid cookie":
+        cookie = cookie[:-2] + "xx"
+    assert r.resume(cookie, user_id, T0 + after) is None

@@ -142,3 +142,29 @@ def test_privacy_mode_truncates_stored_addresses(
     session_id, _ = request(analytics, T0, ip="203.0.113.77")
     assert analytics.close()
     assert _session(db_engine, session_id)["ip"] == "203.0.113.0"
+
+
+def test_a_valid_cookie_decides_without_a_fingerprint(
+    analytics: Analytics, db_engine: Engine, database_url: str, tmp_path: Path
+) -> None:
+    def begin(of: Analytics, cookie: str | None) -> tuple[str, str | None, str, str | None]:
+        headers = {"user-agent": CHROME, "accept": "text/html"}
+        if cookie:
+            headers["cookie"] = cookie
+        context = of.pipeline.begin(RequestFacts("GET", "/", "", headers, "203.0.113.9"))
+        assert context is not None
+        set_cookie = context.set_cookie.split(";", 1)[0] if context.set_cookie else None
+        resolution = context.resolution
+        return resolution.session_id, context.fingerprint_hash, resolution.evidence, set_cookie
+
+    session_id, first_print, _, cookie = begin(analytics, None)
+    assert first_print is not None and cookie is not None  # cookie-less: fingerprinted
+    again_id, fingerprint, evidence, _ = begin(analytics, cookie)
+    assert (again_id, fingerprint, evidence) == (session_id, None, "cookie")  # cookie alone
+    # Another instance that never saw the session still honours the cookie, fingerprinting
+    # the request to index the session under it.
+    other = Analytics(
+        load_settings(database_url=database_url, data_dir=tmp_path / "data"), engine=db_engine
+    )
+    other_id, other_print, other_evidence, _ = begin(other, cookie)
+    assert (other_id, other_evidence) == (session_id, "cookie") and other_print is not None

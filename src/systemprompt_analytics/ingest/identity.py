@@ -39,6 +39,11 @@ class SessionState:
     last_seen: float
     fingerprint_hash: str
     user_id: str | None = None
+    # The last cookie value issued for the session and when: a client that does not send
+    # cookies back (an API client, a crawler) is offered this same value again until it is
+    # REFRESH_AFTER_SECONDS old, instead of a freshly signed one on every request.
+    cookie: str | None = None
+    cookie_issued: float = 0.0
 
 
 # Not frozen: a frozen dataclass's __init__ costs several times more, and one of these is made
@@ -116,6 +121,22 @@ class IdentityResolver:
                 return self._reuse(state, "fingerprint", user_id, now, None)
             return self._start(fingerprint_hash, user_id, now, reason)
 
+    def resume(self, cookie_value: str, user_id: str | None, now: float) -> Resolution | None:
+        """The session a valid cookie continues, when this instance holds it and it is alive;
+        None when :meth:`resolve` must decide (with the request's fingerprint).
+
+        The common request of a returning browser, answered without the fingerprint: what
+        :meth:`resolve` would answer for the same cookie, user and time.
+        """
+        cookie = self._decode(cookie_value)
+        if cookie is None:
+            return None
+        with self._lock:
+            state = self._index.sessions.get(cookie.session_id)
+            if state is None or cookie.session_id in self._revoked:
+                return None
+            return self._continue(state, cookie, user_id, now)
+
     def resolve_keyed(self, session_key: str, fingerprint_hash: str, now: float) -> Resolution:
         """The session named by an explicit key (e.g. a log's session field): one session per
         key, its id derived from the key so that re-importing the same log names it again."""
@@ -174,7 +195,13 @@ class IdentityResolver:
             state = SessionState(
                 cookie.session_id, float(cookie.started), float(cookie.last_seen), fingerprint_hash
             )
-        elif cookie.last_seen > state.last_seen:
+        return self._continue(state, cookie, user_id, now)
+
+    def _continue(
+        self, state: SessionState, cookie: SessionCookie, user_id: str | None, now: float
+    ) -> Resolution | None:
+        """The cookie's (not revoked) session, if it is alive and not another user's; else None."""
+        if cookie.last_seen > state.last_seen:
             state.last_seen = float(cookie.last_seen)
         policy = self.policy  # is_alive(), inlined: this runs on nearly every request
         if (
@@ -237,8 +264,13 @@ class IdentityResolver:
         )
 
     def _cookie(self, state: SessionState, now: float) -> str:
-        value = SessionCookie(state.session_id, int(state.started), int(now))
-        return session_cookie.encode(value, self._key)
+        if state.cookie is None or not (
+            0 <= now - state.cookie_issued < session_cookie.REFRESH_AFTER_SECONDS
+        ):
+            value = SessionCookie(state.session_id, int(state.started), int(now))
+            state.cookie = session_cookie.encode(value, self._key)
+            state.cookie_issued = now
+        return state.cookie
 
     def _store(self, state: SessionState) -> None:
         sessions = self._index.sessions

@@ -79,7 +79,8 @@ class RequestContext:
     kind: str
     attributes: dict[str, Any] | None
     set_cookie: str | None
-    fingerprint_hash: str
+    # The request's fingerprint; None when a valid session cookie decided (not computed then).
+    fingerprint_hash: str | None
     ip: str | None
     started: float = field(default_factory=time.perf_counter)
 
@@ -180,29 +181,35 @@ class RequestPipeline:
             return None
         ip = client_ip(facts.peer_ip, headers, self.config.trusted_proxies)
         user_agent = classify_user_agent(headers.get("user-agent"))
-        print_ = self._fingerprint(
-            headers.get("user-agent"),
-            headers.get("accept-language"),
-            ip,
-            (given or datetime.fromtimestamp(now, UTC)).date(),
-            headers.get(CLIENT_HINT_HEADER),
-        )
-        if facts.session_key is not None:
-            resolution = self.identity.resolve_keyed(
-                facts.session_key, print_.fingerprint_hash, now
-            )
-        else:
-            resolution = self.identity.resolve(
-                cookie_value=read_session_cookie(headers.get("cookie")),
-                fingerprint_hash=print_.fingerprint_hash,
-                user_id=facts.user_id,
-                now=now,
-            )
+        cookie_value = read_session_cookie(headers.get("cookie"))
+        # A returning browser's valid cookie decides alone: no fingerprint is computed for it.
+        resolution = None
+        if cookie_value is not None and facts.session_key is None:
+            resolution = self.identity.resume(cookie_value, facts.user_id, now)
+        fingerprint_hash = None
         attributes = None
-        if resolution.is_new:
-            attributes = self._session_attributes(facts, kind, ip, user_agent)
-            attributes["fingerprint_hash"] = print_.fingerprint_hash
-            attributes["visitor_hash"] = print_.visitor_hash
+        if resolution is None:
+            print_ = self._fingerprint(
+                headers.get("user-agent"),
+                headers.get("accept-language"),
+                ip,
+                (given or datetime.fromtimestamp(now, UTC)).date(),
+                headers.get(CLIENT_HINT_HEADER),
+            )
+            fingerprint_hash = print_.fingerprint_hash
+            if facts.session_key is not None:
+                resolution = self.identity.resolve_keyed(facts.session_key, fingerprint_hash, now)
+            else:
+                resolution = self.identity.resolve(
+                    cookie_value=cookie_value,
+                    fingerprint_hash=fingerprint_hash,
+                    user_id=facts.user_id,
+                    now=now,
+                )
+            if resolution.is_new:
+                attributes = self._session_attributes(facts, kind, ip, user_agent)
+                attributes["fingerprint_hash"] = fingerprint_hash
+                attributes["visitor_hash"] = print_.visitor_hash
         if resolution.identified_user_id is not None:
             attributes = attributes or {}
             attributes["user_id"] = resolution.identified_user_id
@@ -219,7 +226,7 @@ class RequestPipeline:
             kind,
             attributes,
             set_cookie,
-            print_.fingerprint_hash,
+            fingerprint_hash,
             ip,
         )
 
