@@ -1,14 +1,15 @@
 """Request-pipeline benchmarks (issue 3). One command, one table, ratios against baselines:
 
     .venv/bin/python -m bench.bench_pipeline [--requests 20000] [--seconds 8] [--events 100000]
-        [--rounds 3]
+        [--rounds 5]
 
 (a) pipeline cost per request — extract + classify + identify + enqueue — in µs, for a browser
     with a session cookie and a cached user agent, a cookie-less client, and an uncached
     (never seen) user agent; target ≤ 30 µs cached.
 (b) requests/s of a trivial Starlette endpoint under uvicorn, bare and with the middleware,
-    same aiohttp load generator, same run (3 s of warm-up load not counted; each case's median
-    over --rounds interleaved runs); target ≥ 80% of bare.
+    same aiohttp load generator, same run (3 s of warm-up load not counted; --rounds rounds, the
+    cases interleaved in each; the ratio is the median of each round's ratio to that round's
+    bare run); target ≥ 80% of bare.
 (c) batching-writer throughput (events/s) into SQLite and PostgreSQL; baseline: the same rows
     as plain multi-row INSERTs; target ≥ 20,000 events/s into PostgreSQL.
 
@@ -201,9 +202,11 @@ async def _load(base: str, seconds: float, connections: int, warmup: float = 3.0
 
 def bench_throughput(
     seconds: float, workdir: Path, postgres_url: str | None, rounds: int
-) -> list[tuple[str, float]]:
-    """Each case's median requests/s over ``rounds`` rounds, the cases interleaved in each
-    round so that a slow spell of the machine does not fall on one case alone."""
+) -> list[tuple[str, float, list[float]]]:
+    """Each case's median requests/s over ``rounds`` rounds, and its ratios to the bare
+    endpoint *of the same round*. The cases are interleaved in each round, and a ratio is taken
+    within a round, so that a slow spell of the machine (which moves a whole round by ±10% on a
+    shared 2-core machine) does not fall on one case alone nor on the comparison."""
     runs = [
         ("bare endpoint", "bench.apps:bare_app", {}),
         ("with middleware, SQLite, throttling off", "bench.apps:tracked_app",
@@ -223,7 +226,15 @@ def bench_throughput(
             env = {**env, "SP_ANALYTICS_DATA_DIR": str(workdir)}
             with uvicorn_process(app, env) as base:
                 rates[label].append(asyncio.run(_load(base, seconds, 32)))
-    return [(label, statistics.median(found)) for label, found in rates.items()]
+    bare = rates[runs[0][0]]
+    return [
+        (
+            label,
+            statistics.median(found),
+            [rate / base for rate, base in zip(found, bare, strict=True)],
+        )
+        for label, found in rates.items()
+    ]
 
 
 # -- (c) writer throughput ---------------------------------------------------------------------
@@ -276,13 +287,23 @@ def bench_writer(url: str, events: int, burst: int) -> tuple[float, float]:
     return writer_rate, insert_rate
 
 
+def _paired(ratios: list[float]) -> str:
+    median = statistics.median(ratios)
+    if len(ratios) < 2:
+        return f"{median:.2f}×"
+    return f"{median:.2f}× ({min(ratios):.2f}–{max(ratios):.2f})"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=20_000)
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument(
-        "--rounds", type=int, default=3, help="uvicorn runs per case (median reported)"
+        "--rounds",
+        type=int,
+        default=5,
+        help="(b): uvicorn runs per case, interleaved; the ratio is the median of per-round ratios",
     )
     args = parser.parse_args()
 
@@ -298,9 +319,8 @@ def main() -> None:
                           "≤ 30 µs cached" if "cached" in label else "")  # fmt: skip
         with postgres_database() as pg_url:
             throughput = bench_throughput(args.seconds, workdir, pg_url, args.rounds)
-            bare = throughput[0][1]
-            for label, rate in throughput:
-                table.add_row("(b) uvicorn", label, f"{rate:,.0f} req/s", f"{rate / bare:.2f}×",
+            for label, rate, ratios in throughput:
+                table.add_row("(b) uvicorn", label, f"{rate:,.0f} req/s", _paired(ratios),
                               "≥ 0.80× bare" if "middleware" in label else "")  # fmt: skip
             targets = [("SQLite", f"sqlite:///{workdir / 'c.db'}")]
             if pg_url:
@@ -315,7 +335,9 @@ def main() -> None:
                               f"{insert_rate:,.0f} ev/s", "1.00×", "")  # fmt: skip
     console.print(table)
     console.print(
-        "(a) ratio: against the cached-UA cookie case. (b) ratio: against the bare endpoint. "
+        "(a) ratio: against the cached-UA cookie case. (b) ratio: the median over rounds of "
+        "the case's rate over the bare endpoint's rate in the same round (lowest–highest "
+        "round in brackets); result: the median rate. "
         "(c) ratio: the writer (session merge + COPY/executemany) against plain INSERTs of the "
         "events alone."
     )
