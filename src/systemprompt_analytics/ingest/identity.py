@@ -133,7 +133,7 @@ class IdentityResolver:
             return None
         with self._lock:
             state = self._index.sessions.get(cookie.session_id)
-            if state is None or cookie.session_id in self._revoked:
+            if state is None:
                 return None
             return self._continue(state, cookie, user_id, now)
 
@@ -187,8 +187,6 @@ class IdentityResolver:
     def _from_cookie(
         self, cookie: SessionCookie, fingerprint_hash: str, user_id: str | None, now: float
     ) -> Resolution | None:
-        if cookie.session_id in self._revoked:
-            return None
         state = self._index.sessions.get(cookie.session_id)
         if state is None:
             # Another instance (or this one before a restart) created it: the cookie is proof.
@@ -200,7 +198,9 @@ class IdentityResolver:
     def _continue(
         self, state: SessionState, cookie: SessionCookie, user_id: str | None, now: float
     ) -> Resolution | None:
-        """The cookie's (not revoked) session, if it is alive and not another user's; else None."""
+        """The cookie's session, if it is not revoked, alive and not another user's; else None."""
+        if state.session_id in self._revoked:
+            return None
         if cookie.last_seen > state.last_seen:
             state.last_seen = float(cookie.last_seen)
         policy = self.policy  # is_alive(), inlined: this runs on nearly every request
