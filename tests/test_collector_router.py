@@ -322,6 +322,7 @@ def test_same_origin_only_by_default(analytics: Analytics) -> None:
     assert "access-control-allow-origin" not in response.headers
 
 
+@pytest.mark.usefixtures("clear_of_minute_edge")  # a 2–3/minute limit
 def test_over_the_rate_limit_gets_429_with_retry_after(
     make_analytics: Any, db_engine: Engine
 ) -> None:
@@ -341,6 +342,7 @@ def test_over_the_rate_limit_gets_429_with_retry_after(
     assert sorted(r["status_code"] for r in rows(db_engine, request_events)) == [202, 202, 429]
 
 
+@pytest.mark.usefixtures("clear_of_minute_edge")  # a 2–3/minute limit
 def test_behind_the_middleware_events_join_the_page_session_and_count_once(
     make_analytics: Any, db_engine: Engine
 ) -> None:

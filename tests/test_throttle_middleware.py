@@ -19,6 +19,9 @@ from tests.factories import add_request, add_session
 from tests.servers import run_asgi, run_wsgi
 from tests.test_middleware import CHROME, starlette_app
 
+# Their N/minute limits are reached within a second: see clear_of_minute_edge.
+pytestmark = pytest.mark.usefixtures("clear_of_minute_edge")
+
 
 def _analytics(
     db_engine: Engine, database_url: str, tmp_path: Path, **settings: object
