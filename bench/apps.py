@@ -10,7 +10,7 @@ import os
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse
+from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
 
 from systemprompt_analytics.config import load_settings
@@ -22,8 +22,20 @@ async def hello(request: Request) -> PlainTextResponse:
     return PlainTextResponse("hello")
 
 
+# A small API answer for comparison with the trivial one: 200 records rendered as JSON
+# (~160 µs of json.dumps on the benchmark machine), as a list endpoint of a real app might.
+ITEMS = [
+    {"id": i, "name": f"item {i}", "price": i * 1.5, "tags": ["a", "b", "c"], "active": i % 2 == 0}
+    for i in range(200)
+]
+
+
+async def items(request: Request) -> JSONResponse:
+    return JSONResponse(ITEMS)
+
+
 def _app() -> Starlette:
-    return Starlette(routes=[Route("/{path:path}", hello)])
+    return Starlette(routes=[Route("/api/items", items), Route("/{path:path}", hello)])
 
 
 bare_app = _app()
