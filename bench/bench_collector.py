@@ -110,7 +110,7 @@ def main() -> None:
         baseline = 0.0
         for label, app, url in runs:
             run_env = {**env, "SP_BENCH_DATABASE_URL": url} if url else env
-            with uvicorn_process(app, run_env) as base:
+            with uvicorn_process(app, run_env) as (base, _pid):
                 started = time.perf_counter()
                 accepted, _ = asyncio.run(_load(base, args.seconds, args.connections, args.batch))
                 rate = accepted / (time.perf_counter() - started)

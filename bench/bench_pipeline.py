@@ -32,6 +32,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -150,7 +151,8 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def uvicorn_process(app: str, env: dict[str, str]) -> Iterator[str]:
+def uvicorn_process(app: str, env: dict[str, str]) -> Iterator[tuple[str, int]]:
+    """A uvicorn server running ``app``: its base URL and process id."""
     port = _free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", app, "--port", str(port), "--log-level", "warning",
@@ -165,15 +167,36 @@ def uvicorn_process(app: str, env: dict[str, str]) -> Iterator[str]:
             if time.monotonic() > deadline or process.poll() is not None:
                 raise RuntimeError(f"uvicorn {app} did not start")
             time.sleep(0.05)
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}", process.pid
     finally:
         process.terminate()
         process.wait(timeout=30)
 
 
+def _cpu_seconds(pid: int, thread: int | None = None) -> float | None:
+    """CPU time (user + system) of a process, or of one of its threads; None off Linux."""
+    stat = Path(f"/proc/{pid}/stat" if thread is None else f"/proc/{pid}/task/{thread}/stat")
+    try:
+        fields = stat.read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _server_cpu(pid: int) -> tuple[float, float] | None:
+    """(whole server process, its request thread) CPU seconds so far."""
+    whole, main = _cpu_seconds(pid), _cpu_seconds(pid, pid)
+    return None if whole is None or main is None else (whole, main)
+
+
 async def _load(
-    base: str, seconds: float, connections: int, path: str | None = None, warmup: float = 3.0
-) -> float:
+    base: str,
+    seconds: float,
+    connections: int,
+    path: str | None = None,
+    pid: int | None = None,
+    warmup: float = 3.0,
+) -> tuple[float, tuple[float, float] | None]:
     """Requests per second from ``connections`` keep-alive clients hammering for ``seconds``,
     after ``warmup`` seconds of the same load (not counted): the server's one-off start-up
     work — the first anomaly evaluation's warm-up, the first scoring and rollup runs — is
@@ -199,15 +222,34 @@ async def _load(
         stop = time.perf_counter() + warmup
         await asyncio.gather(*(worker(i) for i in range(connections)))  # warm-up
         done = 0
+        before = _server_cpu(pid) if pid is not None else None
         started = time.perf_counter()
         stop = started + seconds
         await asyncio.gather(*(worker(i) for i in range(connections)))
-        return done / (time.perf_counter() - started)
+        rate = done / (time.perf_counter() - started)
+        after = _server_cpu(pid) if pid is not None else None
+        if before is None or after is None or not done:
+            return rate, None
+        # µs of server CPU per counted request: the whole process, and its request thread.
+        return rate, ((after[0] - before[0]) / done * 1e6, (after[1] - before[1]) / done * 1e6)
+
+
+@dataclass(frozen=True)
+class ThroughputCase:
+    label: str
+    rate: float  # median requests/s over the rounds
+    ratios: list[float]  # each round's rate over its baseline's rate in the same round
+    server_cpu: float | None  # median µs of server CPU per request (None off Linux)
+    request_thread_cpu: float | None  # ... of which on the request (event loop) thread
+
+
+def _median_or_none(values: list[float]) -> float | None:
+    return statistics.median(values) if values else None
 
 
 def bench_throughput(
     seconds: float, workdir: Path, postgres_url: str | None, rounds: int
-) -> list[tuple[str, float, list[float]]]:
+) -> list[ThroughputCase]:
     """Each case's median requests/s over ``rounds`` rounds, and its ratios to the bare
     endpoint *of the same round*. The cases are interleaved in each round, and a ratio is taken
     within a round, so that a slow spell of the machine (which moves a whole round by ±10% on a
@@ -233,16 +275,22 @@ def bench_throughput(
          "/api/items", json_bare),
     ]  # fmt: skip
     rates: dict[str, list[float]] = {label: [] for label, *_ in runs}
+    cpu: dict[str, list[tuple[float, float]]] = {label: [] for label, *_ in runs}
     for _ in range(rounds):
         for label, app, env, path, _baseline in runs:
             env = {**env, "SP_ANALYTICS_DATA_DIR": str(workdir)}
-            with uvicorn_process(app, env) as base:
-                rates[label].append(asyncio.run(_load(base, seconds, 32, path)))
+            with uvicorn_process(app, env) as (base, pid):
+                rate, used = asyncio.run(_load(base, seconds, 32, path, pid))
+            rates[label].append(rate)
+            if used is not None:
+                cpu[label].append(used)
     return [
-        (
+        ThroughputCase(
             label,
             statistics.median(rates[label]),
             [rate / base for rate, base in zip(rates[label], rates[baseline], strict=True)],
+            _median_or_none([whole for whole, _ in cpu[label]]),
+            _median_or_none([main for _, main in cpu[label]]),
         )
         for label, _app, _env, _path, baseline in runs
     ]
@@ -330,10 +378,12 @@ def main() -> None:
                           "≤ 30 µs cached" if label.endswith("cached UA") else "")  # fmt: skip
         with postgres_database() as pg_url:
             throughput = bench_throughput(args.seconds, workdir, pg_url, args.rounds)
-            for label, rate, ratios in throughput:
-                target = "≥ 0.80× bare" if label.startswith("with middleware") else ""
-                table.add_row("(b) uvicorn", label, f"{rate:,.0f} req/s", _paired(ratios),
-                              target)  # fmt: skip
+            for case in throughput:
+                target = "≥ 0.80× bare" if case.label.startswith("with middleware") else ""
+                result = f"{case.rate:,.0f} req/s"
+                if case.server_cpu is not None and case.request_thread_cpu is not None:
+                    result += f"\n{case.server_cpu:.0f} µs CPU ({case.request_thread_cpu:.0f})"
+                table.add_row("(b) uvicorn", case.label, result, _paired(case.ratios), target)
             targets = [("SQLite", f"sqlite:///{workdir / 'c.db'}")]
             if pg_url:
                 targets.append(("PostgreSQL", pg_url))
@@ -350,7 +400,8 @@ def main() -> None:
         "(a) ratio: against the cached-UA cookie case. (b) ratio: the median over rounds of "
         "the case's rate over the bare endpoint's rate in the same round (lowest–highest "
         "round in brackets; the JSON endpoint against the bare JSON endpoint); result: the "
-        "median rate. "
+        "median rate, and the server's median CPU time per request (its request thread's in "
+        "brackets) where /proc tells it. "
         "(c) ratio: the writer (session merge + COPY/executemany) against plain INSERTs of the "
         "events alone."
     )
