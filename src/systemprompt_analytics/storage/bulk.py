@@ -7,6 +7,7 @@ than psycopg's per-row ``write_row`` for the narrow rows of our event tables.
 from __future__ import annotations
 
 import json
+import operator
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -109,35 +110,13 @@ def _sqlite_timestamp(value: datetime | None) -> str | None:
     return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
-def _sqlite_value(column_type: Any, key: str) -> str:
-    """The expression that renders column ``key`` of row ``r`` as the value SQLAlchemy's SQLite
-    type would bind (booleans need nothing: sqlite3 stores True/False as 1/0, as SQLAlchemy)."""
-    value = f"r[{key!r}]"
+def _sqlite_converter(column_type: Any) -> Callable[[Any], Any] | None:
+    # Booleans need none: sqlite3 stores True/False as 1/0, as SQLAlchemy does.
     if isinstance(column_type, UTCDateTime):
-        # The common case (an aware UTC datetime) formatted inline; the rest by the function.
-        return (
-            f"(None if (x := {value}) is None else "
-            f"x.isoformat(' ', 'microseconds')[:26] if x.tzinfo is UTC else sqlite_timestamp(x))"
-        )
+        return _sqlite_timestamp
     if isinstance(column_type, JSON):
-        return f"(None if (x := {value}) is None else json_dumps(x, default=str))"
-    return value
-
-
-@cache
-def _sqlite_parameters(table: Table, order: tuple[str, ...]) -> Callable[[Any], list[Any]]:
-    """A function that turns rows into parameter tuples in ``order``, generated once per
-    statement shape (as :func:`_builder` for COPY): one comprehension instead of a conversion
-    call per value, on the writer thread that shares the GIL with the request path."""
-    values = ", ".join(_sqlite_value(table.c[name].type, name) for name in order)
-    source = f"def build(rows):\n    return [({values},) for r in rows]\n"
-    namespace: dict[str, Any] = {
-        "UTC": UTC,
-        "sqlite_timestamp": _sqlite_timestamp,
-        "json_dumps": json.dumps,
-    }
-    exec(compile(source, f"<sqlite parameters for {table.name}>", "exec"), namespace)  # noqa: S102
-    return namespace["build"]  # type: ignore[no-any-return]
+        return lambda value: None if value is None else json.dumps(value, default=str)
+    return None
 
 
 def sqlite_executemany(
@@ -151,8 +130,18 @@ def sqlite_executemany(
     layer); only the per-row parameter processing is done here, in the same formats as
     SQLAlchemy's SQLite types (see :class:`UTCDateTime`), several times faster.
     """
-    sql, order = _sqlite_plan(statement, connection.dialect, tuple(rows[0]))
-    parameters = _sqlite_parameters(table, order)(rows)
+    sql, order, conversions = _sqlite_plan(statement, connection.dialect, tuple(rows[0]), table)
+    values = operator.itemgetter(*order)
+    if len(order) == 1:  # itemgetter of one key returns the value, not a tuple
+        parameters: list[Any] = [(row[order[0]],) for row in rows]
+    else:
+        parameters = [values(row) for row in rows]
+    if conversions:
+        for position, row_values in enumerate(parameters):
+            converted = list(row_values)
+            for index, convert in conversions:
+                converted[index] = convert(converted[index])
+            parameters[position] = tuple(converted)
     width = len(order)
     if len(parameters) == 1 or not _has_one_values_group(sql, width):
         connection.exec_driver_sql(sql, parameters)
@@ -192,10 +181,16 @@ def _multi_row_sql(sql: str, width: int, rows: int) -> str:
 # batch. Callers pass statements that are themselves built once (see _insert, _insert_ignoring).
 @lru_cache(maxsize=256)
 def _sqlite_plan(
-    statement: Any, dialect: Any, keys: tuple[str, ...]
-) -> tuple[str, tuple[str, ...]]:
+    statement: Any, dialect: Any, keys: tuple[str, ...], table: Table
+) -> tuple[str, tuple[str, ...], list[tuple[int, Callable[[Any], Any]]]]:
     compiled = statement.compile(dialect=dialect, column_keys=list(keys))
-    return str(compiled), tuple(compiled.positiontup or ())
+    order = tuple(compiled.positiontup or ())
+    conversions = [
+        (index, convert)
+        for index, name in enumerate(order)
+        if (convert := _sqlite_converter(table.c[name].type)) is not None
+    ]
+    return str(compiled), order, conversions
 
 
 @cache

@@ -121,12 +121,6 @@ class ThrottleLimiter:
                 for level in ThrottleLevel
                 if level is not ThrottleLevel.BLOCKED
             ]
-        # kind → (key prefix, key suffix, amount, window) at Normal: hit_normal()'s constants.
-        self._normal = {
-            kind: (f"{item.namespace}/", item.key_suffix, item.amount, item.window)
-            for kind, items in self._items.items()
-            for item in (items[ThrottleLevel.NORMAL],)
-        }
 
     @property
     def is_local(self) -> bool:
@@ -146,13 +140,6 @@ class ThrottleLimiter:
             key = f"{item.namespace}/{identifier}{item.key_suffix}"  # item.key_for(identifier)
             return self._memory.acquire(key, item.amount, item.window)
         return self._strategy.hit(item, identifier)
-
-    def hit_normal(self, kind: str, identifier: str) -> bool:
-        """:meth:`hit` at Normal: the request path's case when no key was ever escalated."""
-        if self._memory is None:
-            return self.hit(kind, identifier, ThrottleLevel.NORMAL)
-        prefix, suffix, amount, window = self._normal[kind]
-        return self._memory.acquire(f"{prefix}{identifier}{suffix}", amount, window)
 
     def stats(self, kind: str, identifier: str, level: ThrottleLevel, allowed: bool) -> LimitResult:
         """Remaining requests and reset time of the key, after a hit that was ``allowed``."""

@@ -156,47 +156,23 @@ class ThrottleService:
         Counts exactly as :meth:`check` does. The usual case on one process — in-memory
         storage, no key ever escalated, every key under its limit — builds no decision.
         """
-        return self.refusal_for(
-            keys.session_id,
-            keys.fingerprint_hash,
-            keys.ip,
-            path=path,
-            client_category=client_category,
-        )
-
-    def refusal_for(
-        self,
-        session_id: str | None,
-        fingerprint_hash: str | None,
-        ip: str | None,
-        *,
-        path: str | None = None,
-        client_category: str | None = None,
-    ) -> ThrottleDecision | None:
-        """:meth:`refusal` for the keys given one by one (no :class:`ThrottleKeys` is built on
-        the request path when the fast path answers)."""
+        pairs = keys.pairs()
         if (
-            (session_id or fingerprint_hash or ip)
+            pairs
             and self.limiter.is_local
             and self.state_store.is_known_empty()
             and not self.config.allow_list(path, client_category)
         ):
-            hit = self.limiter.hit_normal
-            for kind, ident in (("session", session_id), ("fingerprint", fingerprint_hash)):
-                if ident and not hit(kind, ident):
-                    return self._refused_at_normal(kind, ident)
-            if ip and not hit("ip", ip):
-                return self._refused_at_normal("ip", ip)
+            hit = self.limiter.hit
+            normal = ThrottleLevel.NORMAL
+            for kind, ident in pairs:
+                if not hit(kind, ident, normal):
+                    refused = self._rate_limited(kind, ident, normal, normal)
+                    decision = self._count(refused)
+                    return None if decision.allowed else decision
             self.stats.count_allowed()
             return None
-        keys = ThrottleKeys(session_id, fingerprint_hash, ip)
         decision = self.check(keys, path=path, client_category=client_category, detailed=False)
-        return None if decision.allowed else decision
-
-    def _refused_at_normal(self, kind: str, ident: str) -> ThrottleDecision | None:
-        """The fast path's refusal of a key over its Normal limit (None in shadow mode)."""
-        normal = ThrottleLevel.NORMAL
-        decision = self._count(self._rate_limited(kind, ident, normal, normal))
         return None if decision.allowed else decision
 
     def _rate_limited(

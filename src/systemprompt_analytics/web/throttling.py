@@ -22,20 +22,8 @@ def _is_public(ip: str | None) -> bool:
         return False
 
 
-def _key_values(context: RequestContext) -> tuple[str, str | None, str | None]:
-    """(session id, fingerprint, address) the request is counted against; see throttle_keys."""
-    ip = context.ip
-    public = _is_public(ip)
-    resolution = context.resolution
-    return (
-        resolution.session_id,
-        context.fingerprint_hash if public and resolution.evidence != "cookie" else None,
-        ip if public else None,
-    )
-
-
 def throttle_keys(context: RequestContext) -> ThrottleKeys:
-    """The identities a request is counted against:
+    """The identities a request is counted against.
 
     - the session, always;
     - the client address only when it is a public one: a private or loopback address is most
@@ -44,7 +32,13 @@ def throttle_keys(context: RequestContext) -> ThrottleKeys:
     - the fingerprint only for requests without a valid session cookie (cookie-less clients
       are what it is for) and, as it includes the address, only when that address is public.
     """
-    return ThrottleKeys(*_key_values(context))
+    public = _is_public(context.ip)
+    cookie_less = context.resolution.evidence != "cookie"
+    return ThrottleKeys(
+        context.resolution.session_id,
+        context.fingerprint_hash if cookie_less and public else None,
+        context.ip if public else None,
+    )
 
 
 def throttle_refusal(analytics: Analytics, context: RequestContext) -> ThrottleDecision | None:
@@ -54,8 +48,8 @@ def throttle_refusal(analytics: Analytics, context: RequestContext) -> ThrottleD
     if service is None:
         return None
     category = context.user_agent.category
-    return service.refusal_for(
-        *_key_values(context),
+    return service.refusal(
+        throttle_keys(context),
         path=context.facts.path,
         client_category=None if category is None else category.value,
     )
