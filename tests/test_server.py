@@ -61,6 +61,7 @@ def test_metrics_exposes_queue_writer_http_and_throttle_figures(base_url: str) -
     assert metrics['sp_analytics_http_responses_total{status="202"}'] == 1
     assert metrics['sp_analytics_http_responses_total{status="200"}'] >= 1
     assert "sp_analytics_events_dropped_total" in metrics
+    assert metrics["sp_analytics_rows_rejected_total"] == 0
     assert "sp_analytics_writer_last_flush_seconds" in metrics
     assert 'sp_analytics_throttle_decisions_total{outcome="allowed"}' in metrics
 

@@ -185,3 +185,56 @@ def test_deferred_items_count_against_the_bound(db_engine: Engine) -> None:
     assert writer.stats.dropped == 2
     assert writer.close()
     assert _counts(db_engine) == (3, 3)
+
+
+def test_a_value_the_database_refuses_costs_only_its_own_row(db_engine: Engine) -> None:
+    """A lone surrogate (no encoding can store it) and an integer no column can hold: the
+    batch is written in parts, only those two rows are left out (counted), nothing is retried
+    forever and later batches are written as usual."""
+    told: list[int] = []
+    writer = BatchWriter(
+        db_engine,
+        WriterConfig(batch_size=50, flush_interval=0.01),
+        listeners=[lambda batch: told.append(len(batch.rows.get(request_events, [])))],
+    ).start()
+    for i in range(20):
+        at = T0 + timedelta(seconds=i)
+        activity = SessionActivity(f"sess_v{i % 3}", at, at, counters={"request_count": 1})
+        event = _event(f"sess_v{i % 3}", at)
+        if i == 7:
+            event["path"] = "/caf\udcff"
+        if i == 11:
+            event["status_code"] = 2**64
+        assert writer.submit(activity, request_events, event)
+    bad_session = SessionActivity("sess_bad", T0, T0, {"browser": "\ud800"}, {"request_count": 1})
+    assert writer.submit(bad_session)
+    assert writer.flush(timeout=30), "a refused value must not hold up the batch"
+    for i in range(5):
+        _request(writer, "sess_after", T0 + timedelta(minutes=1, seconds=i))
+    assert writer.close(timeout=30)
+    assert writer.stats.rejected == 3  # two event rows and one session row
+    assert writer.stats.dropped == 0
+    assert _counts(db_engine) == (18 + 5, 20 + 5)
+    assert sum(told) == 18 + 5  # listeners hear of the rows that were stored, only
+    with db_engine.connect() as conn:
+        stored = set(conn.execute(select(sessions.c.id)).scalars())
+        paths = set(conn.execute(select(request_events.c.path)).scalars())
+    assert stored == {"sess_v0", "sess_v1", "sess_v2", "sess_after"}
+    assert paths == {"/docs"}
+
+
+def test_an_unreachable_database_is_not_taken_for_bad_data(db_engine: Engine) -> None:
+    from systemprompt_analytics.ingest.write_errors import is_data_error
+
+    dead = make_engine(
+        "postgresql+psycopg://nobody@127.0.0.1:9/none", connect_args={"connect_timeout": 1}
+    )
+    try:
+        with pytest.raises(Exception) as unreachable:
+            dead.connect()
+    finally:
+        dead.dispose()
+    assert not is_data_error(unreachable.value, dead)
+    with pytest.raises(Exception) as refused, db_engine.begin() as conn:
+        conn.execute(request_events.insert(), [{**_event("sess_x", T0), "status_code": 2**64}])
+    assert is_data_error(refused.value, db_engine)

@@ -10,6 +10,9 @@ flushes every ``flush_interval`` or ``batch_size`` items, in one transaction per
 If the database is unreachable the batch is kept and retried with exponential backoff while new
 items keep queueing, up to ``max_pending``. Beyond that bound new items are dropped — never
 blocking a request — and every drop is counted (:attr:`WriterStats.dropped`) and logged.
+If the database refuses the batch's *data* (a value it cannot store), the batch is written in
+ever smaller parts, each in its own transaction, so that only the rows it refuses are left out
+— counted (:attr:`WriterStats.rejected`) and logged — and one bad value never holds up the rest.
 ``close()`` flushes everything that is left.
 """
 
@@ -23,9 +26,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, Table
+from sqlalchemy import Connection, Engine, Table
 
 from systemprompt_analytics.ingest.activity import SessionActivity, merge_activities
+from systemprompt_analytics.ingest.write_errors import is_data_error
 from systemprompt_analytics.storage.bulk import bulk_append
 from systemprompt_analytics.storage.repositories.sessions import merge_rows
 
@@ -47,6 +51,7 @@ class WriterStats:
     written_events: int = 0
     written_sessions: int = 0
     dropped: int = 0
+    rejected: int = 0  # rows the database refused (bad values), left out of their batch
     flushes: int = 0
     failed_flushes: int = 0
     last_flush_seconds: float = 0.0
@@ -65,11 +70,19 @@ Expander = Callable[[Any], Entry]
 _Item = Entry | tuple[Expander, Any]
 
 
+# One part of a batch written on its own: session rows (table None) or one table's rows.
+Part = tuple[Table | None, list[dict[str, Any]]]
+
+
 @dataclass(slots=True)
 class Batch:
     activities: list[SessionActivity] = field(default_factory=list)
     rows: dict[Table, list[dict[str, Any]]] = field(default_factory=dict)
     size: int = 0
+    # Set once the database refused the batch's data: the parts still to write, one
+    # transaction each, and what was written so far (for the listeners).
+    salvage: list[Part] | None = None
+    salvaged: list[Part] = field(default_factory=list)
 
 
 # Called after each successful flush with the batch written (e.g. to schedule bot scoring).
@@ -257,7 +270,9 @@ class BatchWriter:
             return None
 
     def _write_next_batch(self) -> bool:
-        """Write one batch (the held one after a failure, else a new one). False if idle."""
+        """Write one batch (the held one after a failure, else a new one). False if idle.
+
+        Raises when the database cannot be reached (the batch stays held, for a retry)."""
         if self._held is None:
             self._held = self._take_batch()
         batch = self._held
@@ -267,25 +282,82 @@ class BatchWriter:
                 self._idle.notify_all()
             return False
         started = time.perf_counter()
-        sessions = [delta.row() for delta in merge_activities(batch.activities)]
-        with self.engine.begin() as conn:
-            merge_rows(conn, sessions)
-            for table, rows in batch.rows.items():
-                bulk_append(conn, table, rows)
+        if batch.salvage is None:
+            sessions = [delta.row() for delta in merge_activities(batch.activities)]
+            try:
+                with self.engine.begin() as conn:
+                    merge_rows(conn, sessions)
+                    for table, rows in batch.rows.items():
+                        bulk_append(conn, table, rows)
+            except Exception as exc:
+                if not is_data_error(exc, self.engine):
+                    raise
+                logger.warning(
+                    "analytics writer: the database refused a batch's data (%s: %s); "
+                    "writing it in parts to leave out only the refused rows",
+                    type(exc).__name__,
+                    str(exc)[:300],
+                )
+                # Popped from the end: the sessions first, then the rows that refer to them.
+                batch.salvage = [*batch.rows.items(), (None, sessions)]
+            else:
+                written, session_count = batch, len(sessions)
+        if batch.salvage is not None:
+            self._salvage(batch.salvage, batch.salvaged)
+            written = _written_part(batch)
+            session_count = len({a.session_id for a in written.activities})
         self._held = None
         self.stats.flushes += 1
-        self.stats.written_sessions += len(sessions)
-        self.stats.written_events += sum(len(rows) for rows in batch.rows.values())
+        self.stats.written_sessions += session_count
+        self.stats.written_events += sum(len(rows) for rows in written.rows.values())
         self.stats.last_flush_seconds = time.perf_counter() - started
         with self._idle:
             self._in_flight -= batch.size
             self._idle.notify_all()
         for listener in self._listeners:
             try:
-                listener(batch)
+                listener(written)
             except Exception:
                 logger.exception("analytics writer: flush listener failed")
         return True
+
+    def _salvage(self, pending: list[Part], written: list[Part]) -> None:
+        """Write ``pending`` part by part, halving a part the database refuses until the
+        refused rows stand alone; those are left out (counted, logged). Progress is kept in
+        the two lists, so a retry after a lost connection writes nothing twice."""
+        while pending:
+            table, rows = pending.pop()
+            if not rows:
+                continue
+            try:
+                with self.engine.begin() as conn:
+                    self._write_part(conn, table, rows)
+            except Exception as exc:
+                if not is_data_error(exc, self.engine):
+                    pending.append((table, rows))
+                    raise
+                if len(rows) > 1:
+                    middle = len(rows) // 2
+                    pending += [(table, rows[middle:]), (table, rows[:middle])]
+                    continue
+                with self._lock:
+                    self.stats.rejected += 1
+                logger.error(
+                    "analytics writer: the database refused a %s row, left out (%s: %s): %r",
+                    "sessions" if table is None else table.name,
+                    type(exc).__name__,
+                    str(exc)[:300],
+                    rows[0],
+                )
+            else:
+                written.append((table, rows))
+
+    @staticmethod
+    def _write_part(conn: Connection, table: Table | None, rows: list[dict[str, Any]]) -> None:
+        if table is None:
+            merge_rows(conn, rows)
+        else:
+            bulk_append(conn, table, rows)
 
     def _log_drop(self) -> None:
         now = time.monotonic()
@@ -296,3 +368,16 @@ class BatchWriter:
                 self.config.max_pending,
                 self.stats.dropped,
             )
+
+
+def _written_part(batch: Batch) -> Batch:
+    """What a salvaged batch stored: its written rows, and the activities of the sessions
+    whose rows were written (what the flush listeners are told)."""
+    stored_sessions = {row["id"] for table, rows in batch.salvaged if table is None for row in rows}
+    written = Batch(
+        [a for a in batch.activities if a.session_id in stored_sessions], size=batch.size
+    )
+    for table, rows in batch.salvaged:
+        if table is not None:
+            written.rows.setdefault(table, []).extend(rows)
+    return written

@@ -43,6 +43,11 @@ class _AnalyticsCollector(Collector):
             value=stats.dropped,
         )
         yield CounterMetricFamily(
+            "sp_analytics_rows_rejected",
+            "Rows the database refused (a value it cannot store), left out of their batch.",
+            value=stats.rejected,
+        )
+        yield CounterMetricFamily(
             "sp_analytics_writer_flushes", "Batches written.", value=stats.flushes
         )
         yield CounterMetricFamily(
