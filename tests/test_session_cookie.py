@@ -44,6 +44,19 @@ def test_arbitrary_values_never_raise_and_are_never_accepted(value: str) -> None
     assert decode(value, KEY) is None
 
 
+@given(st.text(max_size=40), st.text(max_size=40), st.integers(min_value=0))
+def test_cookie_shaped_values_with_any_characters_never_raise(
+    middle: str, signature: str, position: int
+) -> None:
+    """A header is decoded as latin-1, so a client can send any of its characters in the
+    five-part shape (found by audit: `sp_sid=v1.\xe9.1.2.x` raised UnicodeEncodeError)."""
+    value = f"v1.{middle}.1.2.{signature}"
+    assert decode(value, KEY) is None
+    good = encode(COOKIE, KEY)
+    index = position % len(good)
+    assert decode(good[:index] + "\xe9" + good[index + 1 :], KEY) is None
+
+
 def test_malformed_shapes_are_rejected() -> None:
     good = encode(COOKIE, KEY)
     assert decode(None, KEY) is None

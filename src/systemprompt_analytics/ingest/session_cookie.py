@@ -48,7 +48,8 @@ def encode(cookie: SessionCookie, key: bytes) -> str:
 
 def decode(value: str | None, key: bytes) -> SessionCookie | None:
     """The cookie's content if the value is well-formed and its signature is ours, else None."""
-    if not value or len(value) > _MAX_COOKIE_LENGTH:
+    # A genuine value is ASCII; anything else (a header's latin-1 bytes) is simply not ours.
+    if not value or len(value) > _MAX_COOKIE_LENGTH or not value.isascii():
         return None
     parts = value.split(".")
     if len(parts) != 5 or parts[0] != VERSION:

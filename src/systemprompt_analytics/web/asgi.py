@@ -11,6 +11,13 @@ be set on the response) and recorded after the response is sent. A client over i
 app's work is never delayed by the database: recording only queues. On lifespan shutdown the
 queue is flushed.
 
+What is recorded: the status the app sent; 500 if it raised before its response was complete
+(even after the status line went out); 499 if the client went away before the response was
+complete, as far as the server or the app lets the middleware see it (the server raising on
+``send``, or ``http.disconnect`` on ``receive``, which Starlette's streaming responses listen
+for). Latency runs until the app hands over the response's last part; HEAD responses count no
+body bytes.
+
 The request's :class:`RequestContext` (its session) is left in ``scope["state"]
 ["analytics_context"]`` (``request.state.analytics_context``) for the app.
 
@@ -21,6 +28,7 @@ in Starlette) is read too, so an auth dependency can report who the user was.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
@@ -76,9 +84,19 @@ class AnalyticsMiddleware:
             return
         status = CLIENT_CLOSED_REQUEST
         sent = 0
+        count_body = scope.get("method") != "HEAD"  # the server sends no body for HEAD
+        completed = 0.0  # perf_counter() when the app handed over the response's last part
+        left = False  # the client went away before the response was complete
+
+        async def receive_and_observe() -> Message:
+            nonlocal left
+            message = await receive()
+            if message["type"] == "http.disconnect" and not completed:
+                left = True
+            return message
 
         async def send_and_observe(message: Message) -> None:
-            nonlocal status, sent
+            nonlocal status, sent, completed, left
             if message["type"] == "http.response.start":
                 status = int(message["status"])
                 if context.set_cookie is not None:
@@ -86,17 +104,28 @@ class AnalyticsMiddleware:
                     headers.append((b"set-cookie", context.set_cookie.encode("latin-1")))
                     message["headers"] = headers
             elif message["type"] == "http.response.body":
-                sent += len(message.get("body", b""))
-            await send(message)
+                if count_body:
+                    sent += len(message.get("body", b""))
+                if not message.get("more_body", False):
+                    completed = time.perf_counter()
+            try:
+                await send(message)
+            except OSError:  # ASGI 2.4: sending on a connection the client closed
+                left = True
+                raise
 
         try:
-            await self.app(scope, receive, send_and_observe)
+            await self.app(scope, receive_and_observe, send_and_observe)
         except BaseException:
-            if status == CLIENT_CLOSED_REQUEST:
+            # Once the response is complete the client has its answer (a background task
+            # failed); before that, the answer it got is broken — even after a 200 went out.
+            if not completed:
                 status = 500
             raise
         finally:
-            self._finish(context, scope, status, sent)
+            if left:
+                status = CLIENT_CLOSED_REQUEST
+            self._finish(context, scope, status, sent, completed)
 
     async def _refuse(
         self, send: Send, context: RequestContext, decision: ThrottleDecision
@@ -112,12 +141,17 @@ class AnalyticsMiddleware:
         await send({"type": "http.response.body", "body": REFUSAL_BODY})
         self.analytics.pipeline.finish(context, 429, response_bytes=len(REFUSAL_BODY))
 
-    def _finish(self, context: RequestContext, scope: Scope, status: int, sent: int) -> None:
+    def _finish(
+        self, context: RequestContext, scope: Scope, status: int, sent: int, completed: float
+    ) -> None:
         state = scope.get("state")
         user = state.get(STATE_USER_KEY) if isinstance(state, dict) else None
+        # Latency runs to the response's last part, not to the end of background tasks.
+        latency = (completed - context.started) * 1000.0 if completed else None
         self.analytics.pipeline.finish(
-            context, status, response_bytes=sent, user_id=str(user) if user else None
-        )
+            context, status, response_bytes=sent, latency_ms=latency,
+            user_id=str(user) if user else None,
+        )  # fmt: skip
 
     async def _lifespan(self, scope: Scope, receive: Receive, send: Send) -> None:
         async def send_and_close(message: Message) -> None:

@@ -7,12 +7,15 @@
     application = AnalyticsWSGIMiddleware(get_wsgi_application())                        # Django
 
 The same pipeline as the ASGI middleware. The request is recorded when the server closes the
-response iterable (after the last byte). ``environ["analytics.user_id"]`` set by the app is
-read afterwards; ``user_id=callable(environ)`` is asked before the app runs.
+response iterable (after the last byte): with the app's status, 500 if the app raised (also while
+producing the body), 499 if the server closed the body before its end (the client went away).
+``environ["analytics.user_id"]`` set by the app is read afterwards; ``user_id=callable(environ)``
+is asked before the app runs.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -26,6 +29,7 @@ StartResponse = Callable[..., Any]
 WSGIApp = Callable[[Environ, StartResponse], Iterable[bytes]]
 
 ENVIRON_USER_KEY = "analytics.user_id"
+CLIENT_CLOSED_REQUEST = 499
 
 
 class AnalyticsWSGIMiddleware:
@@ -62,30 +66,64 @@ class AnalyticsWSGIMiddleware:
         except BaseException:
             self._finish(context, environ, 500, 0)
             raise
-        return _ObservedBody(
-            body, lambda sent: self._finish(context, environ, observed["status"], sent)
-        )
 
-    def _finish(self, context: RequestContext, environ: Environ, status: int, sent: int) -> None:
+        def done(body: _ObservedBody) -> None:
+            if body.failed:
+                status = 500
+            elif body.completed:
+                status = observed["status"]
+            else:  # the server stopped sending (the client went away) before the end
+                status = CLIENT_CLOSED_REQUEST
+            self._finish(context, environ, status, body.sent, body.completed)
+
+        return _ObservedBody(body, done, count=environ.get("REQUEST_METHOD") != "HEAD")
+
+    def _finish(
+        self,
+        context: RequestContext,
+        environ: Environ,
+        status: int,
+        sent: int,
+        completed: float = 0.0,
+    ) -> None:
         user = environ.get(ENVIRON_USER_KEY)
+        latency = (completed - context.started) * 1000.0 if completed else None
         self.analytics.pipeline.finish(
-            context, status, response_bytes=sent, user_id=str(user) if user else None
-        )
+            context, status, response_bytes=sent, latency_ms=latency,
+            user_id=str(user) if user else None,
+        )  # fmt: skip
 
 
 class _ObservedBody:
-    """Wraps the response iterable to count bytes and record the request on ``close()``."""
+    """Wraps the response iterable to count bytes and record the request on ``close()``.
 
-    def __init__(self, body: Iterable[bytes], done: Callable[[int], None]) -> None:
+    A server iterates the body to its end, then calls ``close()``; one that calls ``close()``
+    before the end stopped sending because the client went away (recorded as 499).
+    """
+
+    def __init__(
+        self, body: Iterable[bytes], done: Callable[[_ObservedBody], None], count: bool
+    ) -> None:
         self._body = body
         self._done = done
-        self._sent = 0
+        self._count = count  # False for HEAD: the server sends no body
         self._closed = False
+        self.sent = 0
+        self.completed = 0.0  # perf_counter() when the last part was handed over
+        self.failed = False  # the app raised while producing the body
 
     def __iter__(self) -> Iterator[bytes]:
-        for chunk in self._body:
-            self._sent += len(chunk)
-            yield chunk
+        try:
+            for chunk in self._body:
+                if self._count:
+                    self.sent += len(chunk)
+                yield chunk
+        except GeneratorExit:  # the server stopped early: close() tells
+            raise
+        except BaseException:
+            self.failed = True
+            raise
+        self.completed = time.perf_counter()
 
     def close(self) -> None:
         if self._closed:
@@ -96,4 +134,4 @@ class _ObservedBody:
             if close is not None:
                 close()
         finally:
-            self._done(self._sent)
+            self._done(self)
