@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from pathlib import Path
 
 import pytest
@@ -240,7 +242,7 @@ def test_parse_locale_normalises_simple_tags(tag: str) -> None:
         ("https://google.evil.com/", "google.evil.com", "referral"),
         ("https://chatgpt.com.evil.net/", "chatgpt.com.evil.net", "referral"),
         ("https://xn--mnchen-3ya.de/", "xn--mnchen-3ya.de", "referral"),
-        ("https://münchen.de/", "münchen.de", "referral"),
+        ("https://münchen.de/", "xn--mnchen-3ya.de", "referral"),
         # same site: internal, no source
         ("https://example.com/pricing", None, "internal"),
         ("https://www.example.com/", None, "internal"),
@@ -260,6 +262,14 @@ def test_parse_locale_normalises_simple_tags(tag: str) -> None:
         ("not a url", None, "direct"),
         ("https://exa mple.com/", None, "direct"),
         ("https://.../", None, "direct"),
+        # hosts with an empty, hyphen-edged or otherwise invalid label are no host at all
+        ("https://www.", None, "direct"),
+        ("https://www..com", None, "direct"),
+        ("https://-.com/", None, "direct"),
+        ("https://a-.com/", None, "direct"),
+        ("https://bad_label.com/", None, "direct"),
+        ("https://" + "a" * 64 + ".com/", None, "direct"),
+        ("https://[fe80::1%25eth0]/", None, "direct"),
     ],
 )
 def test_classify_referrer(referrer: str | None, source: str | None, channel: str) -> None:
@@ -408,6 +418,32 @@ def test_classify_referrer_never_raises_and_normalises_the_source(
         assert result.source is None
     if result.url is not None:
         assert len(result.url) <= REFERRER_URL_MAX_LENGTH
+
+
+DNS_HOST = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*")
+host_chars = st.sampled_from([*"abcxyzABC019-._:[]@%/", "www.", "xn--", "é", "ü", "\x00", " "])
+hostish = st.lists(host_chars, max_size=24).map("".join)
+
+
+@given(
+    referrer=st.one_of(
+        urlish,
+        st.builds(
+            lambda scheme, host: f"{scheme}{host}",
+            st.sampled_from(["https://", "http://", "android-app://", "//", ""]),
+            hostish,
+        ),
+    )
+)
+def test_a_referrer_source_is_a_valid_lower_case_host_or_none(referrer: str) -> None:
+    source = classify_referrer(referrer, SITE).source
+    if source is None:
+        return
+    if ":" in source:  # an IPv6 literal, the one host that is not made of DNS labels
+        assert str(ipaddress.IPv6Address(source)) == source
+        return
+    assert DNS_HOST.fullmatch(source), (referrer, source)
+    assert all(len(label) <= 63 for label in source.split(".")) and len(source) <= 253
 
 
 def test_every_host_list_entry_is_documented() -> None:

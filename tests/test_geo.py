@@ -138,6 +138,30 @@ def test_non_public_addresses_never_reach_the_reader(ip: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "ip",
+    [
+        "fec0::1",  # deprecated site-local, which ipaddress calls global
+        "fec0:1:2::3",
+        "feff::1",
+        "2002:c0a8:0101::1",  # 6to4 around 192.168.1.1
+        "2002:a00:1::",  # 6to4 around 10.0.0.1
+        "2002:7f00:1::5",  # 6to4 around 127.0.0.1
+        "[2002:a9fe:0101::1]:443",  # 6to4 around link-local 169.254.1.1
+    ],
+)
+def test_site_local_and_6to4_around_private_ipv4_never_reach_the_reader(ip: str) -> None:
+    reader = RecordingReader(result=CITY_RECORD)
+    assert GeoLookup(reader).lookup(ip) == UNKNOWN
+    assert reader.calls == []
+
+
+def test_6to4_around_a_public_ipv4_is_looked_up() -> None:
+    reader = RecordingReader(result=CITY_RECORD)
+    assert GeoLookup(reader).lookup("2002:5102:4501::1").city == "London"
+    assert reader.calls == ["2002:5102:4501::1"]
+
+
+@pytest.mark.parametrize(
     "error",
     [
         RuntimeError("boom"),

@@ -158,6 +158,16 @@ BROWSERS = {
         "OPR/91.0.0.0",
         "Opera Mobile", "91.0", "Android", "10", "mobile",
     ),
+    "opera-mobile-presto-android": (
+        "Opera/9.80 (Android 2.3.3; Linux; Opera Mobi/ADR-1111101157; U; es-ES) Presto/2.9.201 "
+        "Version/11.50",
+        "Opera Mobile", "11.50", "Android", "2.3.3", "mobile",
+    ),
+    "opera-mini-presto-android": (
+        "Opera/9.80 (Android; Opera Mini/7.6.40234/191.311; U; en) Presto/2.12.423 "
+        "Version/12.16",
+        "Opera Mini", "7.6", "Android", None, "mobile",
+    ),
     "kindle-fire-silk": (
         "Mozilla/5.0 (Linux; Android 9; KFTRWI) AppleWebKit/537.36 (KHTML, like Gecko) "
         "Silk/126.3.1 like Chrome/126.0.6478.218 Safari/537.36",
@@ -226,6 +236,168 @@ def test_hard_negatives_stay_human(ua: str) -> None:
     info = classify_user_agent(ua)
     assert not info.is_bot, info.reason
     assert info.device_type != "bot"
+
+
+# Phone makers and models that contain "bot", wherever the UA names them.
+BOT_NAMED_PHONES = {
+    "instagram-android-device-comment": (
+        f"Mozilla/5.0 (Linux; Android 11; NOTE 20 PRO Build/RP1A.200720.011; wv) {WEBKIT} "
+        "Version/4.0 Chrome/120.0.6099.144 Mobile Safari/537.36 Instagram 316.0.0.38.109 "
+        "Android (30/11; 320dpi; 720x1449; Cubot; NOTE 20 PRO; NOTE_20_PRO; mt6762; en_US; "
+        "563459864)"
+    ),
+    "instagram-native": "Instagram 275.0.0.27.98 Android (30/11; 320dpi; 720x1449; Robot; "
+    "Robot 2; ROBOT_2; mt6762; en_US; 458229237)",
+    "uc-browser-adr": "UCWEB/2.0 (MIDP-2.0; U; Adr 9; en-US; Cubot_KingKong_5) U2/1.0.0 "
+    "UCBrowser/13.4.0.1306 Mobile",
+    "messenger-fb-fields": "Dalvik/2.1.0 (Linux; U; Android 10; KINGKONG 5 Pro "
+    "Build/QP1A.190711.020) [FBAN/Orca-Android;FBAV/400.0.0.11.115;FBPN/com.facebook.orca;"
+    "FBLC/en_US;FBBV/123;FBCR/;FBMF/Cubot;FBBD/Cubot;FBDV/KINGKONG 5 Pro;FBSV/10;]",
+    "second-comment": f"Mozilla/5.0 (Linux; Android 12; Cubot P60) {WEBKIT} Chrome/115.0.0.0 "
+    "Mobile Safari/537.36 (Cubot)",
+}
+
+
+@pytest.mark.parametrize("ua", BOT_NAMED_PHONES.values(), ids=BOT_NAMED_PHONES.keys())
+def test_phones_named_bot_stay_human_wherever_the_name_appears(ua: str) -> None:
+    info = classify_user_agent(ua)
+    assert not info.is_bot, info.reason
+    assert generic_bot(ua) is None
+
+
+@pytest.mark.parametrize(
+    ("ua", "name"),
+    [
+        ("SomethingBot/1.0", "SomethingBot"),
+        ("Mozilla/5.0 (compatible; mybot)", "mybot"),
+        ("Mozilla/5.0 (compatible; CubotBot/1.0)", "CubotBot"),
+        ("Mozilla/5.0 (Linux; Android 10; K) Cubotcrawler/1.0", "Cubotcrawler"),
+        (BOT_NAMED_PHONES["instagram-android-device-comment"] + " (compatible; ShopBot/2.0)",
+         "ShopBot"),
+    ],
+)  # fmt: skip
+def test_bots_next_to_phone_names_are_still_caught(ua: str, name: str) -> None:
+    info = classify_user_agent(ua)
+    assert info.is_bot and info.bot_name == name
+
+
+# Real browsers and apps whose products contain a crawler-list substring, and the crawlers the
+# same substrings must still catch.
+CRAWLER_LIST_LOOKALIKES = {
+    "sogou-mobile-browser": (
+        f"Mozilla/5.0 (Linux; Android 10; V1938T Build/QP1A.190711.020; wv) {WEBKIT} Version/4.0 "
+        "Chrome/87.0.4280.141 Mobile Safari/537.36 SogouMSE,SogouMobileBrowser/5.29.3",
+        "Chrome Mobile WebView",
+    ),
+    "sogou-ios-browser": (
+        f"Mozilla/5.0 (iPhone; CPU iPhone OS 16_0 like Mac OS X) {SAFARI} Mobile/15E148 "
+        "SogouMobileBrowser/6.6.5",
+        "Mobile Safari UI/WKWebView",
+    ),
+    "slack-desktop-macos": (
+        f"Mozilla/5.0 ({MAC}) {WEBKIT} Slack/4.41.97 Chrome/130.0.6723.191 Electron/33.0.2 "
+        "Safari/537.36 Sonic Slack_SSB/4.41.97",
+        "Slack Desktop Client",
+    ),
+    "slack-desktop-windows": (
+        f"Mozilla/5.0 ({WIN}) {WEBKIT} Slack/4.36.140 Chrome/120.0.6099.56 Electron/28.0.0 "
+        "Safari/537.36 Sonic Slack_SSB/4.36.140",
+        "Slack Desktop Client",
+    ),
+    "viber-in-app-android": (
+        f"Mozilla/5.0 (Linux; Android 13; SM-A135F Build/TP1A.220624.014; wv) {WEBKIT} "
+        "Version/4.0 Chrome/120.0.6099.230 Mobile Safari/537.36 Viber/21.8.0.2",
+        "Chrome Mobile WebView",
+    ),
+    "viber-in-app-ios": (
+        f"Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) {SAFARI} Mobile/15E148 "
+        "Viber/21.8.0.2",
+        "Mobile Safari UI/WKWebView",
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    "case", CRAWLER_LIST_LOOKALIKES.values(), ids=CRAWLER_LIST_LOOKALIKES.keys()
+)
+def test_browsers_with_crawler_list_substrings_stay_human(case: tuple[str, str]) -> None:
+    ua, browser = case
+    info = classify_user_agent(ua)
+    assert not info.is_bot, info.reason
+    assert info.browser == browser
+
+
+@pytest.mark.parametrize(
+    ("ua", "category", "name"),
+    [
+        ("Sogou web spider/4.0(+http://www.sogou.com/docs/help/webmasters.htm#07)",
+         BotCategory.SEARCH, "Sogou web spider"),
+        ("Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)",
+         BotCategory.SOCIAL_PREVIEW, "Slackbot-LinkExpanding"),
+        ("Mozilla/5.0 (compatible; Sonic/1.0; http://www.yama.info.waseda.ac.jp/~crawler/)",
+         BotCategory.SEO, "Sonic"),
+        ("Viber", BotCategory.SOCIAL_PREVIEW, "Viber"),
+        ("Viber/20.9.0.8 CFNetwork/1410.0.3 Darwin/22.6.0", BotCategory.SOCIAL_PREVIEW, "Viber"),
+        ("WhatsApp/2.23.20.0 A", BotCategory.SOCIAL_PREVIEW, "WhatsApp"),
+        (CRAWLER_LIST_LOOKALIKES["viber-in-app-android"][0] + " (compatible; Googlebot/2.1)",
+         BotCategory.SEARCH, "Googlebot"),
+    ],
+)  # fmt: skip
+def test_crawlers_behind_the_lookalikes_are_still_bots(
+    ua: str, category: BotCategory, name: str
+) -> None:
+    info = classify_user_agent(ua)
+    assert info.is_bot and info.category is category, info.reason
+    assert info.bot_name == name
+
+
+# (ua, browser, device_type): consoles are "unknown" like TVs (no console device type), text
+# browsers run in a terminal on a computer and are "desktop".
+CONSOLES_AND_TEXT_BROWSERS = {
+    "playstation-4": (
+        "Mozilla/5.0 (PlayStation 4 11.00) AppleWebKit/601.2 (KHTML, like Gecko)",
+        None, "unknown",
+    ),
+    "playstation-5": (
+        "Mozilla/5.0 (PlayStation; PlayStation 5/2.26) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+        "Version/13.0 Safari/605.1.15",
+        "Safari", "unknown",
+    ),
+    "nintendo-switch": (
+        "Mozilla/5.0 (Nintendo Switch; WifiWebAuthApplet) AppleWebKit/606.4 (KHTML, like Gecko) "
+        "NF/6.0.1.15.4 NintendoBrowser/5.1.0.20393",
+        "NintendoBrowser", "unknown",
+    ),
+    "w3m": ("w3m/0.5.3+git20230121", "w3m", "desktop"),
+    "lynx": (
+        "Lynx/2.9.0dev.12 libwww-FM/2.14 SSL-MM/1.4.1 GNUTLS/3.7.8", "Lynx", "desktop",
+    ),
+    "links": (
+        "Links (2.29; Linux 6.1.0-18-amd64 x86_64; GNU C 12.2; text)", "Links", "desktop",
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "case", CONSOLES_AND_TEXT_BROWSERS.values(), ids=CONSOLES_AND_TEXT_BROWSERS.keys()
+)
+def test_consoles_and_text_browsers_are_human(case: tuple[str, str | None, str]) -> None:
+    ua, browser, device = case
+    info = classify_user_agent(ua)
+    assert not info.is_bot, info.reason
+    assert (info.browser, info.device_type) == (browser, device)
+
+
+@pytest.mark.parametrize(
+    "model", ["Bot-S1 Build/O11019", "Robot 2", "BOT Pro", "Spider X1 Build/QP1A"]
+)
+def test_a_bot_word_in_a_phone_model_does_not_name_the_browser(model: str) -> None:
+    ua = f"Mozilla/5.0 (Linux; Android 8.1.0; {model}) {WEBKIT} Chrome/120.0.0.0 Mobile "
+    ua += "Safari/537.36"
+    info = classify_user_agent(ua)
+    assert not info.is_bot, info.reason
+    assert (info.browser, info.browser_version) == ("Chrome Mobile", "120.0")
+    assert (info.os, info.os_version, info.device_type) == ("Android", "8.1.0", "mobile")
 
 
 def test_in_app_and_old_browsers_are_named() -> None:
@@ -346,6 +518,19 @@ BOTS = {
     "aiohttp": ("Python/3.11 aiohttp/3.9.1", BotCategory.HTTP_LIBRARY, "Python aiohttp"),
     "scrapy": ("Scrapy/2.11.0 (+https://scrapy.org)", BotCategory.HTTP_LIBRARY, "Scrapy"),
     "postman": ("PostmanRuntime/7.36.0", BotCategory.HTTP_LIBRARY, "PostmanRuntime"),
+    "windows-powershell": (
+        "Mozilla/5.0 (Windows NT; Windows NT 10.0; en-US) WindowsPowerShell/5.1.22621.2506",
+        BotCategory.HTTP_LIBRARY, "WindowsPowerShell",
+    ),
+    "powershell": (
+        "Mozilla/5.0 (Windows NT 10.0; Microsoft Windows 10.0.22631; en-US) PowerShell/7.4.1",
+        BotCategory.HTTP_LIBRARY, "PowerShell",
+    ),
+    "apache-httpasyncclient": (
+        "Apache-HttpAsyncClient/4.1.4 (Java/11.0.21)",
+        BotCategory.HTTP_LIBRARY, "Apache-HttpAsyncClient",
+    ),
+    "ureq": ("ureq/2.9.1", BotCategory.HTTP_LIBRARY, "ureq"),
     "headless-chrome": (
         f"Mozilla/5.0 ({WIN}) {WEBKIT} HeadlessChrome/124.0.0.0 Safari/537.36",
         BotCategory.HEADLESS, "HeadlessChrome",
@@ -533,6 +718,24 @@ def test_ai_crawlers_tagged_by_the_crawler_list(ua: str, name: str) -> None:
     assert info.reason == f"crawler list: {name}"
 
 
+@pytest.mark.parametrize(
+    ("ua", "name", "reason"),
+    [
+        ("meta-externalfetcher/1.1 (+https://developers.facebook.com/docs/sharing/webmasters/"
+         "crawler)", "meta-externalfetcher", "AI crawler: meta-externalfetcher"),
+        ("meta-externalagent/1.1 (+https://developers.facebook.com/docs/sharing/webmasters/"
+         "crawler)", "meta-externalagent", "crawler list: meta-externalagent"),
+    ],
+)  # fmt: skip
+def test_meta_user_triggered_and_ai_fetchers_are_ai_crawlers(
+    ua: str, name: str, reason: str
+) -> None:
+    info = classify_user_agent(ua)
+    assert info.is_bot and info.is_ai_crawler
+    assert info.category is BotCategory.AI_CRAWLER
+    assert (info.bot_name, info.reason) == (name, reason)
+
+
 def test_applebot_is_search_but_applebot_extended_is_ai() -> None:
     assert classify_user_agent(BOTS["applebot"][0]).is_ai_crawler is False
     assert classify_user_agent(AI_CRAWLERS["Applebot-Extended"]).is_ai_crawler is True
@@ -637,6 +840,7 @@ def test_python_matcher_agrees_with_the_accelerated_one() -> None:
     assert not slow.accelerated
     samples = [instance for entry in _crawler_list()[::7] for instance in entry["instances"]]
     samples += [*HUMANS.values(), *(case[0] for case in BOTS.values())]
+    samples += [*BOT_NAMED_PHONES.values(), *(case[0] for case in CRAWLER_LIST_LOOKALIKES.values())]
     samples += list(AI_CRAWLERS.values())
     for ua in samples:
         assert slow.match(ua) == accelerated.match(ua), ua

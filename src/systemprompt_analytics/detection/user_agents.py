@@ -4,24 +4,46 @@ category and a human-readable reason. Pure and cached per UA string.
 The verdict comes from the first of these that fires:
 
 1. malformed-UA rules (empty, placeholder, unrendered template, control characters);
-2. the AI crawlers of DESIGN.md section 7;
+2. the AI crawlers of DESIGN.md section 7, and fetchers a person triggers through an AI
+   product that the list below does not tag as AI (``meta-externalfetcher``);
 3. the crawler-user-agents list (its tags give the category; entries tagged ``ai-crawler``
    are AI crawlers);
 4. named-bot tables for what the list misses (``bot_rules``);
 5. malformed by shape (shorter than 10 characters, no letters), unless a rule above named it;
 6. generic heuristics: bot keywords, an advertised URL or e-mail address, and clients in
-   which ua-parser finds neither a browser nor an operating system.
+   which ua-parser finds neither a browser nor an operating system (except game consoles
+   and text-mode browsers: PlayStation, Nintendo, w3m, Lynx, Links, ELinks).
 
 Steps 2-4 are one ordered rule set, matched in a single pass by the ua-parser-rs
 accelerator (the Rust regex engine ua-parser uses); without it, Python's ``re`` runs the same
 rules, correctly but about a hundred times slower.
 
+Hard negatives keep real browsers and apps human where a rule would misread them:
+
+- list entries that are bare substrings: Sogou's mobile browser and search app
+  ("SogouMobileBrowser", "SogouMSE", "SogouSearch" against "Sogou"), Slack's desktop app
+  ("Sonic Slack_SSB" against "Sonic") and Viber's in-app browser ("Viber/<version>" after a
+  browser's "Safari/…" or "Mobile/…" token, against "Viber") are blanked and the rule set is
+  asked again, so "Sogou web spider", "Slackbot", bare "Viber" (its link preview) and any
+  other crawler token in the same string still count;
+- phone makers and models containing "bot" (Cubot, "Bot-S1", "Robot 2") are ignored by the
+  bot-keyword heuristic wherever the UA names a device: Android comments (also UC Browser's
+  "Adr"), the device comment Instagram appends, Facebook's FBMF/FBBD/FBDV fields and the
+  maker name Cubot on its own anywhere. ua-parser's catch-all bot rule names such a phone's
+  browser after its model ("; Bot", "Robot"); a human client's browser is then parsed again
+  without those words ("Chrome Mobile" 120.0).
+
 Browser and OS come from ua-parser with its Rust resolver and are named as it names them:
 "Chrome", "Chrome Mobile", "Mobile Safari", "Edge", "Opera", "Samsung Internet", "Firefox",
 … and OS "iOS", "Android", "Windows", "macOS" (ua-parser's "Mac OS X"), "Chrome OS", "Linux".
 The device type follows the conventions browsers keep in the string: iPhone/iPod mobile,
-iPad tablet, Android with "Mobile" a phone and without it a tablet. Known limits, because the
-user agent carries nothing to tell them apart:
+iPad tablet, Android with "Mobile" (or Presto's "Opera Mobi"/"Opera Mini") a phone and without
+it a tablet. There is no console or TV device type: smart TVs and game consoles without a
+desktop OS token (PlayStation, Nintendo Switch) are "unknown" (an Xbox sends Windows' token and
+reads as desktop); text-mode browsers (w3m, Lynx, Links, ELinks) run in a terminal on a
+computer and are "desktop". Browsers ua-parser does not name take their product token
+("w3m", "NintendoBrowser"). Known limits, because the user agent carries nothing to tell them
+apart:
 
 - Brave sends Chrome's user agent by default; it reads as Chrome unless the string says
   "Brave".
@@ -41,7 +63,7 @@ import json
 import re
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal, TypeAlias
 
@@ -58,6 +80,7 @@ from systemprompt_analytics.detection.bot_rules import (
     generic_bot,
     malformed_reason,
     malformed_shape_reason,
+    without_human_products,
 )
 
 __all__ = [
@@ -143,6 +166,7 @@ def _classify(ua: str) -> UserAgentInfo:
         client = _parse_client(text)
         verdict = _bot_verdict(text, client)
     if verdict is None:
+        client = _repair_browser_name(text, client)
         return UserAgentInfo(
             ua=ua,
             browser=client.browser,
@@ -173,7 +197,7 @@ def _classify(ua: str) -> UserAgentInfo:
 
 def _bot_verdict(text: str, client: _Client) -> BotVerdict | None:
     """Steps 2-6 of the module docstring, for a user agent that is not broken."""
-    verdict = _rule_set().match(text, alias=client.browser)
+    verdict = _named_bot(text, client.browser)
     if verdict is not None:
         return verdict
     shape = malformed_shape_reason(text)
@@ -182,7 +206,7 @@ def _bot_verdict(text: str, client: _Client) -> BotVerdict | None:
     verdict = generic_bot(text)
     if verdict is not None:
         return verdict
-    if client.browser is None and client.os is None:
+    if client.browser is None and client.os is None and not _HUMAN_CLIENT.search(text):
         product = _PRODUCT.match(text)
         return BotVerdict(
             BotCategory.OTHER_BOT,
@@ -190,6 +214,21 @@ def _bot_verdict(text: str, client: _Client) -> BotVerdict | None:
             "unrecognised client: no browser or operating system in user agent",
         )
     return None
+
+
+def _named_bot(text: str, alias: str | None) -> BotVerdict | None:
+    """Steps 2-4: the rule set, asked again without the hard negatives' products when it
+    matched (rarely needed, so the common path pays nothing for them)."""
+    verdict = _rule_set().match(text, alias=alias)
+    if verdict is None:
+        return None
+    masked = without_human_products(text)
+    return verdict if masked == text else _rule_set().match(masked, alias=alias)
+
+
+# Human clients in which ua-parser finds neither browser nor OS: game consoles and text-mode
+# browsers.
+_HUMAN_CLIENT = re.compile(r"\((?:PlayStation|Nintendo)\b|^(?:w3m|Lynx|E?Links)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,6 +259,33 @@ def _parse_client(text: str) -> _Client:
     )
 
 
+# Browsers ua-parser does not name, named after their own product token.
+_UNNAMED_BROWSER = re.compile(r"\b(w3m|NintendoBrowser)/(\d+)(?:\.(\d+))?")
+# ua-parser's catch-all bot rule turns a phone model such as "Bot-S1" or "Robot 2" into the
+# browser ("; Bot", "Robot"); without those words it finds the real browser.
+_BOT_WORDS = re.compile(r"bot|spider|crawl|scraper|archiver|indexer", re.IGNORECASE)
+
+
+def _repair_browser_name(text: str, client: _Client) -> _Client:
+    """A human client's browser, named where ua-parser left it out or named it after a bot."""
+    if client.browser is None:
+        found = _UNNAMED_BROWSER.search(text)
+        if found is None:
+            return client
+        return replace(client, browser=found[1], browser_version=_version(found[2], found[3]))
+    if not _is_junk_browser(client.browser):
+        return client
+    reparsed = _parse_client(_BOT_WORDS.sub("x", text))
+    if reparsed.browser is None or _is_junk_browser(reparsed.browser):
+        return replace(client, browser=None, browser_version=None)
+    return replace(client, browser=reparsed.browser, browser_version=reparsed.browser_version)
+
+
+@functools.lru_cache(maxsize=1024)
+def _is_junk_browser(family: str) -> bool:
+    return not family[:1].isalnum() or _BOT_WORDS.search(family) is not None
+
+
 def _version(*parts: str | None) -> str | None:
     present: list[str] = []
     for part in parts:
@@ -235,6 +301,8 @@ _PRODUCT = re.compile(r"([A-Za-z][\w.+-]{0,39})")
 # --- device type ----------------------------------------------------------------------------
 
 _TV = re.compile(r"SmartTV|SMART-TV|Smart TV|HbbTV|GoogleTV|Android TV|AppleTV|CrKey|BRAVIA|Web0S")
+# Text-mode browsers run in a terminal on a computer.
+_TEXT_BROWSER = re.compile(r"(?:w3m|Lynx|E?Links)\b", re.IGNORECASE)
 _MOBILE_OS = frozenset(
     {"iOS", "KaiOS", "BlackBerry OS", "Symbian OS", "Firefox OS", "Windows Phone"}
 )
@@ -257,7 +325,8 @@ def _device_type(ua: str, os_name: str | None) -> DeviceType:
     if "Kindle" in ua or "Silk/" in ua or "; Tablet;" in ua or "PlayBook" in ua:
         return "tablet"
     if os_name == "Android" or "Android" in ua:
-        if "Mobile" in ua:
+        # Opera Mobile and Opera Mini (Presto) mark phones with their own names.
+        if "Mobile" in ua or "Opera Mobi" in ua or "Opera Mini" in ua:
             return "mobile"
         # Android browsers mark phones with "Mobile"; app HTTP stacks (Dalvik, …) never do.
         return "tablet" if ua.startswith("Mozilla/") else "unknown"
@@ -267,7 +336,7 @@ def _device_type(ua: str, os_name: str | None) -> DeviceType:
         os_name in _DESKTOP_OS or (os_name.startswith("Windows") and "CE" not in os_name)
     ):
         return "desktop"
-    if "Windows NT" in ua or "Macintosh" in ua or "X11" in ua:
+    if "Windows NT" in ua or "Macintosh" in ua or "X11" in ua or _TEXT_BROWSER.match(ua):
         return "desktop"
     return "unknown"
 

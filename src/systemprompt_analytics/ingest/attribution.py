@@ -11,6 +11,7 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass
 from functools import lru_cache
+from ipaddress import IPv6Address
 from typing import Literal
 from urllib.parse import unquote_plus, urlsplit
 
@@ -243,7 +244,8 @@ _HOST_RULES = _build_rules()
 # spaces.
 _CONTROL = {**dict.fromkeys([*range(32), *range(127, 160)]), 9: " ", 10: " ", 13: " "}
 _HOST_LIKE = re.compile(r"^[\w-]+(?:\.[\w-]+)+(?::\d+)?(?:[/?#]|$)")
-_VALID_HOST = re.compile(r"^[\w.:-]{1,253}$")
+_DNS_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\Z")
+_MAX_HOST_LENGTH = 253
 _LANGUAGE_TAG = re.compile(r"^[a-z]{1,8}(?:-[a-z0-9]{1,8})*$")
 _REFERRER_SCHEMES = frozenset({"", "http", "https", "android-app"})
 _CACHEABLE_LENGTH = 2048
@@ -460,8 +462,27 @@ def _referrer_host(url: str) -> str | None:
         return None
     if not host or parts.scheme not in _REFERRER_SCHEMES:
         return None
-    host = _normalise_host(host)
-    return host if _VALID_HOST.match(host) and any(c.isalnum() for c in host) else None
+    return _usable_host(_normalise_host(host))
+
+
+def _usable_host(host: str) -> str | None:
+    """``host`` if it names something: an IPv6 literal, or DNS labels of letters, digits and
+    inner hyphens (internationalised names in their ``xn--`` form); None otherwise."""
+    if ":" in host:
+        try:
+            address = IPv6Address(host)
+        except ValueError:
+            return None
+        return None if address.scope_id else str(address)
+    if not host.isascii():
+        try:
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError:
+            return None
+    # A bare "www" is what is left of "https://www." once the trailing dot goes.
+    if host == "www" or len(host) > _MAX_HOST_LENGTH:
+        return None
+    return host if all(_DNS_LABEL.match(label) for label in host.split(".")) else None
 
 
 def _normalise_host(host: str) -> str:

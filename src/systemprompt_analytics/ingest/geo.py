@@ -7,9 +7,9 @@ Sources, in order:
 - otherwise the country-only GeoLite2 snapshot bundled in ``geoip2fast`` (no download; see
   docs/extraction.md for its age and accuracy), unless the fallback is turned off.
 
-Addresses that are not globally routable (private, loopback, link-local, shared, reserved,
-multicast, documentation) are never looked up. A lookup never raises: any error is "unknown".
-Results are cached per address in a bounded LRU.
+Addresses that are not globally routable (private, loopback, link-local, site-local, shared,
+reserved, multicast, documentation, or 6to4 around such an IPv4 address) are never looked up.
+A lookup never raises: any error is "unknown". Results are cached per address in a bounded LRU.
 """
 
 from __future__ import annotations
@@ -106,9 +106,21 @@ class GeoLookup:
 
 def is_public(address: IPv4Address | IPv6Address) -> bool:
     """Whether geo or datacenter data can say anything about ``address``."""
+    if isinstance(address, IPv6Address) and not _public_ipv6_prefix(address):
+        return False
     return address.is_global and not (
         address.is_multicast or address.is_reserved or address.is_unspecified
     )
+
+
+def _public_ipv6_prefix(address: IPv6Address) -> bool:
+    # ``ipaddress`` calls these global: site-local fec0::/10 is deprecated (RFC 3879) but
+    # still routed privately, and a 6to4 address (2002::/16) is only as public as the IPv4
+    # address it wraps.
+    if address.is_site_local:
+        return False
+    wrapped = address.sixtofour
+    return wrapped is None or is_public(wrapped)
 
 
 def open_mmdb(path: Path) -> GeoReader:
