@@ -238,3 +238,42 @@ def test_an_unreachable_database_is_not_taken_for_bad_data(db_engine: Engine) ->
     with pytest.raises(Exception) as refused, db_engine.begin() as conn:
         conn.execute(request_events.insert(), [{**_event("sess_x", T0), "status_code": 2**64}])
     assert is_data_error(refused.value, db_engine)
+
+
+def test_a_connection_lost_while_writing_in_parts_writes_nothing_twice(db_engine: Engine) -> None:
+    """The database refuses one session row, so the batch is written in parts; the connection
+    then fails (injected at the first session statement after a part was committed) and the
+    retry goes on where it stopped: every counter lands once, not twice."""
+    from sqlalchemy import event
+    from sqlalchemy.exc import OperationalError
+
+    seen = {"commits": 0, "injected": 0}
+
+    def count_commit(conn: Any) -> None:
+        seen["commits"] += 1
+
+    def fail_once(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if "INSERT INTO sessions" in statement and seen["commits"] and not seen["injected"]:
+            seen["injected"] += 1
+            raise OperationalError(statement, None, ConnectionError("injected: link down"))
+
+    event.listen(db_engine, "commit", count_commit)
+    event.listen(db_engine, "before_cursor_execute", fail_once)
+    try:
+        writer = BatchWriter(
+            db_engine, WriterConfig(batch_size=100, flush_interval=0.01, retry_initial=0.01)
+        ).start()
+        for i in range(12):
+            at = T0 + timedelta(seconds=i)
+            _request(writer, f"sess_p{i % 4}", at)
+        writer.submit(SessionActivity("sess_bad", T0, T0, {"browser": "\ud800"}))
+        assert writer.close(timeout=30)
+    finally:
+        event.remove(db_engine, "before_cursor_execute", fail_once)
+        event.remove(db_engine, "commit", count_commit)
+    assert seen["injected"] == 1
+    assert writer.stats.failed_flushes == 1 and writer.stats.rejected == 1
+    assert _counts(db_engine) == (12, 12)
+    with db_engine.connect() as conn:
+        per_session = dict(conn.execute(select(sessions.c.id, sessions.c.request_count)).all())
+    assert per_session == {f"sess_p{i}": 3 for i in range(4)}
