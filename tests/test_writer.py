@@ -277,3 +277,17 @@ def test_a_connection_lost_while_writing_in_parts_writes_nothing_twice(db_engine
     with db_engine.connect() as conn:
         per_session = dict(conn.execute(select(sessions.c.id, sessions.c.request_count)).all())
     assert per_session == {f"sess_p{i}": 3 for i in range(4)}
+
+
+def test_a_systematic_refusal_is_counted_in_full_but_logged_briefly(
+    db_engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    writer = BatchWriter(db_engine, WriterConfig(batch_size=100))  # one batch, written inline
+    for i in range(20):
+        writer.submit(table=request_events, row={**_event("sess_s", T0), "status_code": 2**64 + i})
+    with caplog.at_level("ERROR", logger="systemprompt_analytics.ingest.writer"):
+        assert writer.close()
+    assert writer.stats.rejected == 20 and writer.stats.written_events == 0
+    messages = [record.getMessage() for record in caplog.records]
+    assert len(messages) == 6
+    assert messages[-1] == "analytics writer: 15 more rows of the batch refused and left out"

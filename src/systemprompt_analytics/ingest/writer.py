@@ -34,6 +34,7 @@ from systemprompt_analytics.storage.bulk import bulk_append
 from systemprompt_analytics.storage.repositories.sessions import merge_rows
 
 logger = logging.getLogger(__name__)
+LOGGED_REFUSALS = 5  # rows the database refused that are logged in full, per batch
 
 
 @dataclass(frozen=True, slots=True)
@@ -325,6 +326,7 @@ class BatchWriter:
         """Write ``pending`` part by part, halving a part the database refuses until the
         refused rows stand alone; those are left out (counted, logged). Progress is kept in
         the two lists, so a retry after a lost connection writes nothing twice."""
+        refused = 0
         while pending:
             table, rows = pending.pop()
             if not rows:
@@ -342,15 +344,22 @@ class BatchWriter:
                     continue
                 with self._lock:
                     self.stats.rejected += 1
-                logger.error(
-                    "analytics writer: the database refused a %s row, left out (%s: %s): %r",
-                    "sessions" if table is None else table.name,
-                    type(exc).__name__,
-                    str(exc)[:300],
-                    rows[0],
-                )
+                refused += 1
+                if refused <= LOGGED_REFUSALS:  # a systematic refusal must not flood the log
+                    logger.error(
+                        "analytics writer: the database refused a %s row, left out (%s: %s): %r",
+                        "sessions" if table is None else table.name,
+                        type(exc).__name__,
+                        str(exc)[:300],
+                        rows[0],
+                    )
             else:
                 written.append((table, rows))
+        if refused > LOGGED_REFUSALS:
+            logger.error(
+                "analytics writer: %d more rows of the batch refused and left out",
+                refused - LOGGED_REFUSALS,
+            )
 
     @staticmethod
     def _write_part(conn: Connection, table: Table | None, rows: list[dict[str, Any]]) -> None:
