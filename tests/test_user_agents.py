@@ -228,6 +228,47 @@ HUMANS = {
     "safari-9": "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_11_6) AppleWebKit/601.7.7 (KHTML, "
     "like Gecko) Version/9.1.2 Safari/601.7.7",
     "android-app-dalvik": "Dalvik/2.1.0 (Linux; U; Android 11; SM-A515F Build/RP1A.200720.012)",
+    # In-app and app browsers of services whose bots are in the crawler list.
+    "telegram-android": "Mozilla/5.0 (Linux; Android 13; SM-A536B Build/TP1A.220624.014; wv) "
+    f"{WEBKIT} Version/4.0 Chrome/120.0.6099.230 Mobile Safari/537.36 Telegram-Android/10.6.2 "
+    "(Samsung SM-A536B; Android 13; SDK 33; HIGH)",
+    "discord-desktop": f"Mozilla/5.0 ({WIN}) {WEBKIT} discord/1.0.9163 Chrome/124.0.6367.243 "
+    "Electron/30.2.0 Safari/537.36",
+    "teams": f"Mozilla/5.0 ({WIN}) {WEBKIT} Chrome/120.0.0.0 Safari/537.36 Edg/120.0.0.0 "
+    "Teams/24004.1307.2669.7070",
+    "outlook-ios": f"Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) {SAFARI} "
+    "Mobile/15E148 Outlook-iOS/723.4027091.prod.iphone (4.2407.0)",
+    "spotify-desktop": f"Mozilla/5.0 ({WIN}) {WEBKIT} Spotify/1.2.52.442 Safari/537.36",
+    "steam-client": f"Mozilla/5.0 ({WIN}) {WEBKIT} Valve Steam Client/default/1714854927; ) "
+    "Chrome/126.0.6478.183 Safari/537.36",
+    "zoom": f"Mozilla/5.0 ({WIN}) {WEBKIT} Chrome/120.0.0.0 Safari/537.36 ZoomWebKit/537.36 "
+    "ZoomApps/1.0",
+    "signal-desktop": f"Mozilla/5.0 ({WIN}) {WEBKIT} Signal/7.8.0 Chrome/120.0.6099.291 "
+    "Electron/28.3.3 Safari/537.36",
+    "pinterest-android": "Mozilla/5.0 (Linux; Android 13; SM-A536B Build/TP1A.220624.014; wv) "
+    f"{WEBKIT} Version/4.0 Chrome/120.0.6099.230 Mobile Safari/537.36 [Pinterest/Android]",
+    "reddit-ios": f"Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) {SAFARI} "
+    "Mobile/15E148 Reddit/Version 2024.20.0/Build 1546893/iOS Version 17.5 (Build 21F79)",
+    "snapchat-android": "Mozilla/5.0 (Linux; Android 13; SM-S901B Build/TP1A.220624.014; wv) "
+    f"{WEBKIT} Version/4.0 Chrome/120.0.6099.230 Mobile Safari/537.36 Snapchat/12.70.0.38 "
+    "(like Chrome/120.0)",
+    "duckduckgo-android": f"Mozilla/5.0 (Linux; Android 14) {WEBKIT} Version/4.0 "
+    "Chrome/131.0.0.0 Mobile DuckDuckGo/5 Safari/537.36",
+    "duckduckgo-macos": f"Mozilla/5.0 ({MAC}) {SAFARI} Version/17.6 Safari/605.1.15 Ddg/17.6",
+    "ecosia-android": f"Mozilla/5.0 (Linux; Android 14; Pixel 8) {WEBKIT} Chrome/131.0.0.0 "
+    "Mobile Safari/537.36 (Ecosia android@131.0.6778.81)",
+    "yandex-browser": f"Mozilla/5.0 ({WIN}) {WEBKIT} Chrome/128.0.0.0 YaBrowser/24.10.0.0 "
+    "Safari/537.36",
+    "naver-whale": f"Mozilla/5.0 ({WIN}) {WEBKIT} Chrome/128.0.0.0 Whale/3.28.266.14 Safari/537.36",
+    "naver-app": "Mozilla/5.0 (Linux; Android 13; SM-S918N Build/TP1A.220624.014; wv) "
+    f"{WEBKIT} Version/4.0 Chrome/120.0.6099.144 Mobile Safari/537.36 NAVER(inapp; search; "
+    "2000; 12.1.2)",
+    "kakaotalk": "Mozilla/5.0 (Linux; Android 13; SM-S908N Build/TP1A.220624.014; wv) "
+    f"{WEBKIT} Version/4.0 Chrome/120.0.6099.144 Mobile Safari/537.36;KAKAOTALK 2410420",
+    "line-android": "Mozilla/5.0 (Linux; Android 13; SM-A536E Build/TP1A.220624.014; wv) "
+    f"{WEBKIT} Version/4.0 Chrome/120.0.6099.230 Mobile Safari/537.36 Line/13.21.0/IAB",
+    "twitter-ios": f"Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) {SAFARI} "
+    "Mobile/15E148 Twitter for iPhone/10.16",
 }
 
 
@@ -281,50 +322,124 @@ def test_bots_next_to_phone_names_are_still_caught(ua: str, name: str) -> None:
     assert info.is_bot and info.bot_name == name
 
 
+# Words that merely end in "bot" and a bare "Preview" after a browser's own token.
+BOT_WORD_LOOKALIKES = {
+    "talbot-comment": f"Mozilla/5.0 ({WIN}) {WEBKIT} Chrome/131.0.0.0 Safari/537.36 (Talbot)",
+    "abbot-comment": f"Mozilla/5.0 ({WIN}) {WEBKIT} Chrome/131.0.0.0 Safari/537.36 (Abbot)",
+    "trailing-preview-android": f"Mozilla/5.0 (Linux; Android 14; Pixel 8) {WEBKIT} "
+    "Chrome/131.0.0.0 Mobile Safari/537.36 Preview",
+    "trailing-preview-desktop": f"Mozilla/5.0 ({WIN}) {WEBKIT} Chrome/131.0.0.0 Safari/537.36 "
+    "Edg/131.0.2903.70 Preview",
+}
+
+
+@pytest.mark.parametrize("ua", BOT_WORD_LOOKALIKES.values(), ids=BOT_WORD_LOOKALIKES.keys())
+def test_names_ending_in_bot_and_a_trailing_preview_stay_human(ua: str) -> None:
+    info = classify_user_agent(ua)
+    assert not info.is_bot, info.reason
+    assert generic_bot(ua) is None
+    assert info.browser is not None and "bot" not in info.browser.lower()
+
+
+@pytest.mark.parametrize(
+    ("ua", "name"),
+    [
+        ("Mozilla/5.0 (compatible; TalBot/1.0)", "TalBot"),
+        ("Mozilla/5.0 (compatible; Talbot crawler)", "crawler"),
+        (f"Mozilla/5.0 ({WIN}) {WEBKIT} Chrome/131.0.0.0 Safari/537.36 Link Preview", "Preview"),
+        (f"Mozilla/5.0 ({WIN}) {WEBKIT} Chrome/131.0.0.0 Safari/537.36 Preview/1.0", "Preview"),
+        (f"Mozilla/5.0 ({WIN}) {WEBKIT} Chrome/131.0.0.0 Safari/537.36 Preview (compatible)",
+         "Preview"),
+    ],
+)  # fmt: skip
+def test_bot_words_next_to_the_lookalikes_still_count(ua: str, name: str) -> None:
+    info = classify_user_agent(ua)
+    assert info.is_bot and info.category is BotCategory.OTHER_BOT, info.reason
+    assert info.bot_name == name
+
+
 # Real browsers and apps whose products contain a crawler-list substring, and the crawlers the
 # same substrings must still catch.
 CRAWLER_LIST_LOOKALIKES = {
     "sogou-mobile-browser": (
         f"Mozilla/5.0 (Linux; Android 10; V1938T Build/QP1A.190711.020; wv) {WEBKIT} Version/4.0 "
         "Chrome/87.0.4280.141 Mobile Safari/537.36 SogouMSE,SogouMobileBrowser/5.29.3",
-        "Chrome Mobile WebView",
+        "Chrome Mobile WebView", "mobile",
     ),
     "sogou-ios-browser": (
         f"Mozilla/5.0 (iPhone; CPU iPhone OS 16_0 like Mac OS X) {SAFARI} Mobile/15E148 "
         "SogouMobileBrowser/6.6.5",
-        "Mobile Safari UI/WKWebView",
+        "Mobile Safari UI/WKWebView", "mobile",
     ),
     "slack-desktop-macos": (
         f"Mozilla/5.0 ({MAC}) {WEBKIT} Slack/4.41.97 Chrome/130.0.6723.191 Electron/33.0.2 "
         "Safari/537.36 Sonic Slack_SSB/4.41.97",
-        "Slack Desktop Client",
+        "Slack Desktop Client", "desktop",
     ),
     "slack-desktop-windows": (
         f"Mozilla/5.0 ({WIN}) {WEBKIT} Slack/4.36.140 Chrome/120.0.6099.56 Electron/28.0.0 "
         "Safari/537.36 Sonic Slack_SSB/4.36.140",
-        "Slack Desktop Client",
+        "Slack Desktop Client", "desktop",
     ),
     "viber-in-app-android": (
         f"Mozilla/5.0 (Linux; Android 13; SM-A135F Build/TP1A.220624.014; wv) {WEBKIT} "
         "Version/4.0 Chrome/120.0.6099.230 Mobile Safari/537.36 Viber/21.8.0.2",
-        "Chrome Mobile WebView",
+        "Chrome Mobile WebView", "mobile",
     ),
     "viber-in-app-ios": (
         f"Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) {SAFARI} Mobile/15E148 "
         "Viber/21.8.0.2",
-        "Mobile Safari UI/WKWebView",
+        "Mobile Safari UI/WKWebView", "mobile",
     ),
-}
+    # WhatsApp's in-app browser appends "WhatsApp/<version>" like Viber's; its desktop app is
+    # Electron, whose UA puts the app's product before "Chrome/… Electron/…".
+    "whatsapp-in-app-android": (
+        "Mozilla/5.0 (Linux; Android 13; SM-A536B Build/TP1A.220624.014; wv) "
+        f"{WEBKIT} Version/4.0 Chrome/120.0.6099.230 Mobile Safari/537.36 WhatsApp/2.23.25.76",
+        "WhatsApp", "mobile",
+    ),
+    "whatsapp-desktop-windows": (
+        f"Mozilla/5.0 ({WIN}) {WEBKIT} WhatsApp/2.2350.52 Chrome/120.0.6099.56 "
+        "Electron/28.1.0 Safari/537.36",
+        "WhatsApp", "desktop",
+    ),
+    "whatsapp-desktop-macos": (
+        f"Mozilla/5.0 ({MAC}) {WEBKIT} WhatsApp/2.2348.50 Chrome/118.0.5993.159 "
+        "Electron/27.1.2 Safari/537.36",
+        "WhatsApp", "desktop",
+    ),
+    # Notion's desktop app (Electron) against "Notion/", its link preview's product.
+    "notion-desktop-macos": (
+        f"Mozilla/5.0 ({MAC}) {WEBKIT} Notion/4.2.0 Chrome/130.0.6723.191 Electron/33.3.2 "
+        "Safari/537.36",
+        "Electron", "desktop",
+    ),
+    "notion-desktop-windows": (
+        f"Mozilla/5.0 ({WIN}) {WEBKIT} Notion/3.9.0 Chrome/120.0.6099.291 Electron/28.1.0 "
+        "Safari/537.36",
+        "Electron", "desktop",
+    ),
+    # A phone model "Yeti" against "Yeti", Naver's crawler; the browser is named without it.
+    "yeti-phone": (
+        f"Mozilla/5.0 (Linux; Android 4.4.2; Yeti Build/KOT49H) {WEBKIT} Chrome/30.0 Mobile "
+        "Safari/537.36",
+        "Chrome", "mobile",
+    ),
+    "yeti-phone-no-build": (
+        f"Mozilla/5.0 (Linux; Android 10; Yeti) {WEBKIT} Chrome/120.0.0.0 Mobile Safari/537.36",
+        "Chrome Mobile", "mobile",
+    ),
+}  # fmt: skip
 
 
 @pytest.mark.parametrize(
     "case", CRAWLER_LIST_LOOKALIKES.values(), ids=CRAWLER_LIST_LOOKALIKES.keys()
 )
-def test_browsers_with_crawler_list_substrings_stay_human(case: tuple[str, str]) -> None:
-    ua, browser = case
+def test_browsers_with_crawler_list_substrings_stay_human(case: tuple[str, str, str]) -> None:
+    ua, browser, device = case
     info = classify_user_agent(ua)
     assert not info.is_bot, info.reason
-    assert info.browser == browser
+    assert (info.browser, info.device_type) == (browser, device)
 
 
 @pytest.mark.parametrize(
@@ -339,8 +454,25 @@ def test_browsers_with_crawler_list_substrings_stay_human(case: tuple[str, str])
         ("Viber", BotCategory.SOCIAL_PREVIEW, "Viber"),
         ("Viber/20.9.0.8 CFNetwork/1410.0.3 Darwin/22.6.0", BotCategory.SOCIAL_PREVIEW, "Viber"),
         ("WhatsApp/2.23.20.0 A", BotCategory.SOCIAL_PREVIEW, "WhatsApp"),
+        ("WhatsApp/2.19.81 i", BotCategory.SOCIAL_PREVIEW, "WhatsApp"),
+        ("WhatsApp/0.3.4479 N", BotCategory.SOCIAL_PREVIEW, "WhatsApp"),
+        ("WhatsApp", BotCategory.SOCIAL_PREVIEW, "WhatsApp"),
+        ("Notion/1.0 (https://notion.so; team@makenotion.com)", BotCategory.SOCIAL_PREVIEW,
+         "Notion"),
+        ("Mozilla/5.0 (compatible; Yeti/1.1; +http://naver.me/spd)", BotCategory.SEARCH, "Yeti"),
+        (f"Mozilla/5.0 (Linux; Android 6.0.1; Nexus 5X Build/MMB29P) {WEBKIT} "
+         "Chrome/120.0.0.0 Mobile Safari/537.36 (compatible; Yeti/1.1; +https://naver.me/spd)",
+         BotCategory.SEARCH, "Yeti"),
         (CRAWLER_LIST_LOOKALIKES["viber-in-app-android"][0] + " (compatible; Googlebot/2.1)",
          BotCategory.SEARCH, "Googlebot"),
+        (CRAWLER_LIST_LOOKALIKES["whatsapp-in-app-android"][0] + " (compatible; Googlebot/2.1)",
+         BotCategory.SEARCH, "Googlebot"),
+        (CRAWLER_LIST_LOOKALIKES["whatsapp-desktop-windows"][0] + " (compatible; Discordbot/2.0)",
+         BotCategory.SOCIAL_PREVIEW, "Discordbot"),
+        (CRAWLER_LIST_LOOKALIKES["notion-desktop-macos"][0] + " (compatible; Discordbot/2.0)",
+         BotCategory.SOCIAL_PREVIEW, "Discordbot"),
+        (CRAWLER_LIST_LOOKALIKES["yeti-phone"][0] + " (compatible; Yeti/1.1; +http://naver.me/spd)",
+         BotCategory.SEARCH, "Yeti"),
     ],
 )  # fmt: skip
 def test_crawlers_behind_the_lookalikes_are_still_bots(
@@ -494,6 +626,38 @@ BOTS = {
     ),
     "whatsapp": ("WhatsApp/2.23.20.0 A", BotCategory.SOCIAL_PREVIEW, "WhatsApp"),
     "telegrambot": ("TelegramBot (like TwitterBot)", BotCategory.SOCIAL_PREVIEW, "TelegramBot"),
+    "pinterestbot": (
+        "Mozilla/5.0 (compatible; Pinterestbot/1.0; +http://www.pinterest.com/bot.html)",
+        BotCategory.SOCIAL_PREVIEW, "Pinterestbot",
+    ),
+    "redditbot": (
+        "Mozilla/5.0 (compatible; redditbot/1.0; +http://www.reddit.com/feedback)",
+        BotCategory.SOCIAL_PREVIEW, "redditbot",
+    ),
+    "baiduspider": (
+        "Mozilla/5.0 (compatible; Baiduspider/2.0; +http://www.baidu.com/search/spider.html)",
+        BotCategory.SEARCH, "Baiduspider",
+    ),
+    "duckduckbot": (
+        "DuckDuckBot/1.1; (+http://duckduckgo.com/duckduckbot.html)",
+        BotCategory.SEARCH, "DuckDuckBot",
+    ),
+    "petalbot": (
+        "Mozilla/5.0 (compatible;PetalBot;+https://webmaster.petalsearch.com/site/petalbot)",
+        BotCategory.SEARCH, "PetalBot",
+    ),
+    "qwantify": (
+        "Mozilla/5.0 (compatible; Qwantify/2.4w; +https://www.qwant.com/)/2.4w",
+        BotCategory.SEARCH, "Qwantify",
+    ),
+    "seznambot": (
+        "Mozilla/5.0 (compatible; SeznamBot/4.0; "
+        "+https://o-seznam.cz/napoveda/vyhledavani/en/seznambot-crawler/)",
+        BotCategory.SEARCH, "SeznamBot",
+    ),
+    "naver-yeti": (
+        "Mozilla/5.0 (compatible; Yeti/1.1; +http://naver.me/spd)", BotCategory.SEARCH, "Yeti",
+    ),
     "feedly": (
         "Feedly/1.0 (+http://www.feedly.com/fetcher.html; 5 subscribers)",
         BotCategory.FEED_READER, "Feedly",
@@ -750,6 +914,24 @@ def test_every_crawler_list_instance_is_a_bot_and_ai_tags_are_ai() -> None:
             assert info.is_bot, (entry["pattern"], instance)
             if "ai-crawler" in entry.get("tags", ()):
                 assert info.is_ai_crawler, (entry["pattern"], instance)
+
+
+@pytest.mark.parametrize(
+    "ua",
+    [
+        instance
+        for entry in _crawler_list()
+        if entry["pattern"] == "Google-Read-Aloud"
+        for instance in entry["instances"]
+    ],
+)
+def test_google_read_aloud_is_a_user_triggered_fetcher_not_a_search_crawler(ua: str) -> None:
+    # Google lists it among its user-triggered fetchers (text-to-speech for a person); the
+    # crawler list tags it a search engine.
+    info = classify_user_agent(ua)
+    assert info.is_bot and not info.is_ai_crawler
+    assert info.category is BotCategory.OTHER_BOT, info.reason
+    assert info.bot_name == "Google-Read-Aloud"
 
 
 # --- malformed -----------------------------------------------------------------------------

@@ -249,21 +249,37 @@ def bot_name_from_match(text: str, alias: str | None = None) -> str:
 
 # Products of real browsers and apps that crawler-list substrings read as crawlers: Sogou's
 # mobile browser and search app ("Sogou"), Slack's desktop app ("Sonic", Slack's client
-# codename) and Viber's in-app browser, which appends "Viber/<version>" to a browser's UA
-# ("Viber" alone is its link preview). Blanked before the rules run again, so a crawler's own
-# token elsewhere in the string still counts.
+# codename), Viber's and WhatsApp's in-app browsers, which append "Viber/<version>" or
+# "WhatsApp/<version>" to a browser's UA (bare or leading "Viber" and "WhatsApp" are their link
+# previews), desktop apps built on Electron, whose UA puts the app's product before
+# "Chrome/… Electron/…" (WhatsApp's; Notion's, against the "Notion/" of its link preview), and a
+# phone model "Yeti" in an Android device comment (Naver's crawler sends "Yeti/<version>").
+# Blanked before the rules run again, so a crawler's own token elsewhere in the string still
+# counts.
 _HUMAN_PRODUCTS = re.compile(
     r"\bSogou(?:MSE|MobileBrowser|Search)\b"
     r"|\bSonic(?= Slack_SSB/)"
-    r"|(?:(?<=Safari/537\.36 )|(?<=Safari/604\.1 )|(?<=Mobile/15E148 ))Viber(?=/\d)"
+    r"|(?:(?<=Safari/537\.36 )|(?<=Safari/604\.1 )|(?<=Mobile/15E148 ))(?:Viber|WhatsApp)(?=/\d)"
+    r"|\b(?:WhatsApp|Notion)(?=/[\d.]+ Chrome/[\d.]+ Electron/)"
+    r"|(?<=; )Yeti(?= Build/|\))"
 )
+_HUMAN_PRODUCT_HINTS = ("Sogou", "Sonic", "Viber", "WhatsApp", "Notion", "Yeti")
 
 
 def without_human_products(ua: str) -> str:
     """``ua`` with the browser and app products that named-bot rules misread blanked out."""
-    if "Sogou" not in ua and "Sonic" not in ua and "Viber" not in ua:
+    if not any(hint in ua for hint in _HUMAN_PRODUCT_HINTS):
         return ua  # the common case, spared the look-behinds' cost (~20 µs a string)
     return _HUMAN_PRODUCTS.sub("", ua)
+
+
+# Crawler-list entries whose tag gives the wrong category. Google-Read-Aloud, tagged a search
+# engine, is one of Google's user-triggered fetchers: it reads a page aloud (text-to-speech) at
+# a person's request, indexes nothing, and no browser renders the page, so it is a bot but not
+# a search crawler.
+CRAWLER_LIST_CATEGORIES: dict[str, BotCategory] = {
+    "Google-Read-Aloud": BotCategory.OTHER_BOT,
+}
 
 
 # --- malformed user agents ---------------------------------------------------------------
@@ -348,6 +364,12 @@ _SUFFIX_SPELLINGS = frozenset(
     {"bot", "Bot", "crawler", "Crawler", "spider", "Spider", "scraper", "Scraper", "fetcher",
      "Fetcher", "robot", "Robot"}
 )  # fmt: skip
+# Names and words that merely end in "bot" ("Talbot", "Abbot"); the CamelCase "TalBot" still
+# counts.
+_NOT_BOT_WORDS = frozenset({"Abbot", "Sabot", "Talbot"})
+# Browser products after which a bare trailing "Preview" marks a browser build, not a link
+# previewer ("… Mobile Safari/537.36 Preview").
+_BROWSER_PRODUCTS = frozenset({"Safari", "Chrome", "Firefox", "Edg", "OPR"})
 _KEYWORDS = ("bot", "crawl", "spider", "scraper", "fetcher", "preview", "http", "www.", "@")
 # The e-mail part anchors on "@" so a long run of word characters cannot make it backtrack.
 _URL_OR_EMAIL = re.compile(r"https?://|\bwww\.|\+http|\w@[\w-]+\.[A-Za-z]{2,}")
@@ -364,6 +386,20 @@ def _token_around(text: str, start: int, end: int) -> str:
     return text[left:right].strip("._-")
 
 
+def _word_before(text: str, start: int, keyword: str) -> bool:
+    """Whether the glued keyword at ``start`` ends one of the words in ``_NOT_BOT_WORDS``."""
+    left = start
+    while left > 0 and start - left < _MAX_NAME and text[left - 1].isalpha():
+        left -= 1
+    return text[left:start] + keyword in _NOT_BOT_WORDS
+
+
+def _after_browser(text: str, start: int) -> bool:
+    """Whether the word at ``start`` directly follows a browser's "Product/<version>" token."""
+    product, _, version = text[:start].rstrip().rpartition(" ")[2].partition("/")
+    return product in _BROWSER_PRODUCTS and version[:1].isdigit()
+
+
 def generic_bot(ua: str) -> BotVerdict | None:
     """Bot keywords ("bot", "crawler", "spider", … as whole words or CamelCase suffixes) and
     an advertised URL or e-mail address, which browsers never send."""
@@ -375,7 +411,9 @@ def generic_bot(ua: str) -> BotVerdict | None:
         start = match.start()
         keyword = match.group(1)
         glued = start > 0 and text[start - 1].isalnum()
-        if glued and keyword not in _SUFFIX_SPELLINGS:
+        if glued and (keyword not in _SUFFIX_SPELLINGS or _word_before(text, start, keyword)):
+            continue
+        if keyword == "Preview" and match.end() == len(text) and _after_browser(text, start):
             continue
         token = _token_around(text, start, match.end())
         return BotVerdict(BotCategory.OTHER_BOT, token, f"bot keyword in user agent: {token}")

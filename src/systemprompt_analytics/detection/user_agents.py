@@ -7,7 +7,8 @@ The verdict comes from the first of these that fires:
 2. the AI crawlers of DESIGN.md section 7, and fetchers a person triggers through an AI
    product that the list below does not tag as AI (``meta-externalfetcher``);
 3. the crawler-user-agents list (its tags give the category; entries tagged ``ai-crawler``
-   are AI crawlers);
+   are AI crawlers; ``bot_rules.CRAWLER_LIST_CATEGORIES`` overrides a misleading tag:
+   Google-Read-Aloud, tagged a search engine, is a user-triggered fetcher, ``other_bot``);
 4. named-bot tables for what the list misses (``bot_rules``);
 5. malformed by shape (shorter than 10 characters, no letters), unless a rule above named it;
 6. generic heuristics: bot keywords, an advertised URL or e-mail address, and clients in
@@ -22,10 +23,17 @@ Hard negatives keep real browsers and apps human where a rule would misread them
 
 - list entries that are bare substrings: Sogou's mobile browser and search app
   ("SogouMobileBrowser", "SogouMSE", "SogouSearch" against "Sogou"), Slack's desktop app
-  ("Sonic Slack_SSB" against "Sonic") and Viber's in-app browser ("Viber/<version>" after a
-  browser's "Safari/…" or "Mobile/…" token, against "Viber") are blanked and the rule set is
-  asked again, so "Sogou web spider", "Slackbot", bare "Viber" (its link preview) and any
-  other crawler token in the same string still count;
+  ("Sonic Slack_SSB" against "Sonic"), Viber's and WhatsApp's in-app browsers
+  ("Viber/<version>", "WhatsApp/<version>" after a browser's "Safari/…" or "Mobile/…" token,
+  against "Viber" and "WhatsApp"), the Electron desktop apps of WhatsApp and Notion (their
+  product right before "Chrome/… Electron/…", against "WhatsApp" and "Notion/") and a phone
+  model "Yeti" in an Android device comment (against "Yeti") are blanked and the rule set is
+  asked again, so "Sogou web spider", "Slackbot", bare or leading "Viber" and "WhatsApp" (their
+  link previews), "Notion/1.0 (https://notion.so; …)", Naver's "Yeti/1.1" and any other
+  crawler token in the same string still count;
+- the bot-keyword heuristic skips names that merely end in "bot" ("Talbot", "Abbot", "Sabot";
+  CamelCase "TalBot" still counts) and a bare "Preview" that ends the string right after a
+  browser's "Safari/…", "Chrome/…", "Edg/…", "OPR/…" or "Firefox/…" token;
 - phone makers and models containing "bot" (Cubot, "Bot-S1", "Robot 2") are ignored by the
   bot-keyword heuristic wherever the UA names a device: Android comments (also UC Browser's
   "Adr"), the device comment Instagram appends, Facebook's FBMF/FBBD/FBDV fields and the
@@ -71,6 +79,7 @@ import ua_parser
 
 from systemprompt_analytics.detection.bot_rules import (
     AI_CRAWLER_RULES,
+    CRAWLER_LIST_CATEGORIES,
     MAX_LENGTH,
     NAMED_BOT_RULES,
     BotCategory,
@@ -261,9 +270,10 @@ def _parse_client(text: str) -> _Client:
 
 # Browsers ua-parser does not name, named after their own product token.
 _UNNAMED_BROWSER = re.compile(r"\b(w3m|NintendoBrowser)/(\d+)(?:\.(\d+))?")
-# ua-parser's catch-all bot rule turns a phone model such as "Bot-S1" or "Robot 2" into the
-# browser ("; Bot", "Robot"); without those words it finds the real browser.
-_BOT_WORDS = re.compile(r"bot|spider|crawl|scraper|archiver|indexer", re.IGNORECASE)
+# ua-parser's catch-all bot rule turns a phone model such as "Bot-S1", "Robot 2" or "Yeti" (the
+# name of Naver's crawler) into the browser ("; Bot", "Robot", "Yeti"); without those words it
+# finds the real browser.
+_BOT_WORDS = re.compile(r"bot|spider|crawl|scraper|archiver|indexer|yeti", re.IGNORECASE)
 
 
 def _repair_browser_name(text: str, client: _Client) -> _Client:
@@ -367,7 +377,13 @@ def _crawler_list_rules() -> list[BotRule]:
     path = Path(spec.origin).parent / "crawler-user-agents.json"
     entries: list[dict[str, Any]] = json.loads(path.read_text(encoding="utf-8"))
     return [
-        BotRule(entry["pattern"], category_for_tags(entry.get("tags", ())), None, "crawler list")
+        BotRule(
+            entry["pattern"],
+            CRAWLER_LIST_CATEGORIES.get(entry["pattern"])
+            or category_for_tags(entry.get("tags", ())),
+            None,
+            "crawler list",
+        )
         for entry in entries
         if isinstance(entry.get("pattern"), str)
     ]
