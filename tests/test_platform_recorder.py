@@ -388,3 +388,43 @@ def test_a_cli_session_is_a_session_with_source_cli(
     assert session["ended_at"] == T0 + timedelta(minutes=4)  # the later end wins
     assert session["duration_seconds"] == 300
     assert session["ai_request_count"] == 1
+
+
+def test_direct_upserts_wait_for_the_writer_instead_of_failing(
+    analytics: Analytics, db_engine: Engine
+) -> None:
+    """Conversations are read then upserted in one transaction; while the writer commits
+    batches in between, SQLite failed the write at once ("database is locked", answered 503 by
+    the ingestion API — seen once in CI). Now the transaction takes the write lock first."""
+    import threading
+    import time
+
+    from systemprompt_analytics.ingest.activity import SessionActivity
+    from systemprompt_analytics.platform.records import Conversation
+
+    stop = threading.Event()
+    analytics.start()
+
+    def keep_the_writer_busy() -> None:
+        i = 0
+        while not stop.is_set():
+            at = T0 + timedelta(seconds=i)
+            analytics.writer.submit(SessionActivity(f"sess_busy{i % 50}", at, at))
+            analytics.writer.flush(timeout=5)
+            i += 1
+
+    busy = threading.Thread(target=keep_the_writer_busy)
+    busy.start()
+    deadline = time.monotonic() + 20
+    i = 0
+    try:
+        while analytics.writer.stats.flushes < 40 and time.monotonic() < deadline:
+            analytics.platform.record_conversations(
+                [Conversation(id=f"conv_{i % 10}", started_at=T0 + timedelta(minutes=i))]
+            )
+            i += 1
+    finally:
+        stop.set()
+        busy.join()
+    assert analytics.writer.stats.flushes >= 40  # the writer did commit in between
+    assert len(rows(db_engine, conversations)) == 10

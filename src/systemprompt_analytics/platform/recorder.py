@@ -49,6 +49,7 @@ from systemprompt_analytics.platform.store import (
 )
 from systemprompt_analytics.pricing import PriceBook
 from systemprompt_analytics.storage.schema import ai_requests, tool_executions
+from systemprompt_analytics.storage.write_lock import begin_writing
 
 
 class PlatformRecorder:
@@ -118,6 +119,9 @@ class PlatformRecorder:
     def _transaction(self, what: str) -> Iterator[Connection]:
         try:
             with self._engine.begin() as conn:
+                # The upserts read before they write: on SQLite, a batch the writer commits
+                # in between would fail the write at once ("database is locked").
+                begin_writing(conn)
                 yield conn
         except DBAPIError as exc:
             detail = str(exc.orig or exc).strip().splitlines()[0]
