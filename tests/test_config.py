@@ -127,3 +127,38 @@ def test_concurrent_creation_returns_one_secret(tmp_path: Path) -> None:
     assert len(set(results)) == 1
     assert results[0] == path.read_text().strip() != ""
     assert [p.name for p in tmp_path.iterdir()] == ["k"]  # no temporary files left
+
+
+def test_unreadable_config_files_name_the_file_and_where_it_came_from(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="is a directory") as caught:
+        load_settings(tmp_path)
+    assert caught.value.setting == "SP_ANALYTICS_CONFIG"
+    with pytest.raises(ConfigError) as caught:
+        load_settings(tmp_path / "missing.toml", config_source="--config")
+    assert caught.value.setting == "--config"
+    latin1 = tmp_path / "latin1.toml"
+    latin1.write_bytes("log_level = 'info' # café\n".encode("latin-1"))
+    with pytest.raises(ConfigError, match="not UTF-8") as caught:
+        load_settings(latin1)
+    assert caught.value.setting == str(latin1)
+
+
+def test_an_override_from_a_flag_is_named_as_the_flag() -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(database_url="mysql://x", flags={"database_url": "--database-url"})
+    assert caught.value.setting == "--database-url"
+    with pytest.raises(ConfigError) as caught:
+        load_settings(database_url="mysql://x")
+    assert caught.value.setting == "SP_ANALYTICS_DATABASE_URL"
+
+
+def test_a_data_dir_that_is_a_file_is_a_config_error(tmp_path: Path) -> None:
+    a_file = tmp_path / "data"
+    a_file.write_text("not a directory")
+    with pytest.raises(ConfigError, match="is not a directory") as caught:
+        load_settings(data_dir=a_file).resolve_secret_key()
+    assert caught.value.setting == "SP_ANALYTICS_DATA_DIR"
+    secret_dir = tmp_path / "d"
+    (secret_dir / "secret_key").mkdir(parents=True)  # the key's own path is a directory
+    with pytest.raises(ConfigError, match="cannot keep the secret key"):
+        load_settings(data_dir=secret_dir).resolve_secret_key()

@@ -11,6 +11,7 @@ import os
 import secrets
 import tempfile
 import tomllib
+from collections.abc import Mapping
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -279,7 +280,21 @@ class Settings(BaseSettings):
         """The configured secret key, or the one generated once and kept in ``data_dir``."""
         if self.secret_key is not None:
             return self.secret_key.get_secret_value()
-        return load_or_create_secret(self.data_dir / SECRET_KEY_FILE)
+        try:
+            return load_or_create_secret(self.data_dir / SECRET_KEY_FILE)
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(
+                env_name("data_dir"),
+                f"{_secret_problem(self.data_dir, exc)}; accepted: "
+                f"{accepted_values('data_dir')} (or set {env_name('secret_key')})",
+            ) from None
+
+
+def _secret_problem(data_dir: Path, exc: OSError | UnicodeDecodeError) -> str:
+    if data_dir.exists() and not data_dir.is_dir():
+        return f"{data_dir} is not a directory"
+    reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    return f"cannot keep the secret key in {data_dir / SECRET_KEY_FILE}: {reason}"
 
 
 def load_or_create_secret(path: Path) -> str:
@@ -340,11 +355,19 @@ def config_file_path() -> Path | None:
     return DEFAULT_CONFIG_FILE if DEFAULT_CONFIG_FILE.is_file() else None
 
 
-def read_config_file(path: Path) -> dict[str, Any]:
+def read_config_file(path: Path, source: str = f"{ENV_PREFIX}CONFIG") -> dict[str, Any]:
+    """The settings in a TOML config file; ``source`` names where its path came from (an
+    environment variable or a flag), for errors about the path itself."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
-        raise ConfigError(f"{ENV_PREFIX}CONFIG", f"no such file: {path}") from exc
+        raise ConfigError(source, f"no such file: {path}") from exc
+    except IsADirectoryError as exc:
+        raise ConfigError(source, f"{path} is a directory, not a TOML file") from exc
+    except OSError as exc:
+        raise ConfigError(source, f"cannot read {path}: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(str(path), f"not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(str(path), f"not valid TOML: {exc}") from exc
     known = set(Settings.model_fields)
@@ -361,26 +384,39 @@ def env_name(field: str) -> str:
     return f"{ENV_PREFIX}{field.upper()}"
 
 
-def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
-    """Build the effective settings, raising :class:`ConfigError` naming every bad value."""
+def load_settings(
+    config_file: Path | None = None,
+    *,
+    config_source: str | None = None,
+    flags: Mapping[str, str] | None = None,
+    **overrides: Any,
+) -> Settings:
+    """Build the effective settings, raising :class:`ConfigError` naming every bad value.
+
+    ``config_source`` names where ``config_file`` came from (default ``SP_ANALYTICS_CONFIG``);
+    ``flags`` maps an overridden setting to the CLI flag that gave it, so that an error about
+    it names the flag rather than the environment variable.
+    """
     path = config_file or config_file_path()
-    file_values = read_config_file(path) if path else {}
+    file_values = read_config_file(path, config_source or f"{ENV_PREFIX}CONFIG") if path else {}
     env_fields = {name for name in Settings.model_fields if env_name(name) in os.environ}
     # Environment beats the file: only pass file values the environment does not set.
     init_values = {k: v for k, v in file_values.items() if k not in env_fields}
-    init_values.update({k: v for k, v in overrides.items() if v is not None})
+    given = {k: v for k, v in overrides.items() if v is not None}
+    init_values.update(given)
     try:
         return Settings(**init_values)
     except ValidationError as exc:
-        raise _config_error(exc) from None
+        named = {k: flag for k, flag in (flags or {}).items() if k in given}
+        raise _config_error(exc, named) from None
 
 
-def _config_error(exc: ValidationError) -> ConfigError:
+def _config_error(exc: ValidationError, flags: Mapping[str, str]) -> ConfigError:
     problems = []
     for error in exc.errors():
         field = str(error["loc"][0]) if error["loc"] else "settings"
         message = error["msg"].removeprefix("Value error, ")
-        problems.append(f"{env_name(field)}: {_accepted(field, message)}")
+        problems.append(f"{flags.get(field) or env_name(field)}: {_accepted(field, message)}")
     first = problems[0].split(": ", 1)
     return ConfigError(first[0], "; ".join([first[1], *problems[1:]]))
 
@@ -400,10 +436,12 @@ def _accepted(field: str, message: str) -> str:
     return f"{message}; accepted: {hint}" if hint else message
 
 
-def setting_sources(config_file: Path | None = None) -> dict[str, str]:
+def setting_sources(
+    config_file: Path | None = None, config_source: str | None = None
+) -> dict[str, str]:
     """Where each setting's value comes from: ``env``, ``file`` or ``default``."""
     path = config_file or config_file_path()
-    file_values = read_config_file(path) if path else {}
+    file_values = read_config_file(path, config_source or f"{ENV_PREFIX}CONFIG") if path else {}
     sources = {}
     for name in Settings.model_fields:
         if env_name(name) in os.environ:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DatabaseError, OperationalError
 
 from systemprompt_analytics import __version__
 from systemprompt_analytics.cli import context
@@ -67,6 +67,7 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
+    ctx: typer.Context,
     config: Annotated[
         Path | None,
         typer.Option(
@@ -81,7 +82,9 @@ def _root(
         typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
     ] = False,
 ) -> None:
-    context.set_config_file(config)
+    source = ctx.get_parameter_source("config")  # typer's own click: compare by name
+    from_flag = source is not None and source.name == "COMMANDLINE"
+    context.set_config_file(config, "--config" if from_flag else "SP_ANALYTICS_CONFIG")
 
 
 app.command("config")(config_command)
@@ -133,10 +136,24 @@ def run(argv: list[str] | None = None) -> int:
         err_console.print(f"[bold red]Error:[/] {exc}", highlight=False)
         return EXIT_FAILURE
     except OperationalError as exc:
-        detail = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-        err_console.print(f"[bold red]Database error:[/] {detail}", highlight=False)
+        err_console.print(f"[bold red]Database error:[/] {_first_line(exc)}", highlight=False)
         return EXIT_FAILURE
+    except DatabaseError as exc:
+        if type(exc) is not DatabaseError:  # integrity, data, programming errors: our bugs
+            raise
+        # The driver's plain DatabaseError: the URL names something that is not a database
+        # (e.g. SQLite's "file is not a database"), so it is bad input, not a failed operation.
+        err_console.print(
+            f"[bold red]Database error:[/] {_first_line(exc)}; check --database-url or "
+            "SP_ANALYTICS_DATABASE_URL (it must name a database)",
+            highlight=False,
+        )
+        return EXIT_USAGE
     return 0
+
+
+def _first_line(exc: DatabaseError) -> str:
+    return str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
 
 
 def main() -> None:

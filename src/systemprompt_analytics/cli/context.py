@@ -15,17 +15,29 @@ from systemprompt_analytics.storage.migrate import current_revision, head_revisi
 
 T = TypeVar("T")
 
-# Set by the app callback from --config; commands read it through settings().
+# Set by the app callback from --config (or SP_ANALYTICS_CONFIG, which it names as its
+# source); commands read it through settings().
 _config_file: Path | None = None
+_config_source: str | None = None
 
 
-def set_config_file(path: Path | None) -> None:
-    global _config_file
+def set_config_file(path: Path | None, source: str | None = None) -> None:
+    global _config_file, _config_source
     _config_file = path
+    _config_source = source
+
+
+def config_source() -> str | None:
+    return _config_source
 
 
 def settings(database_url: str | None = None) -> Settings:
-    return load_settings(_config_file, database_url=database_url)
+    return load_settings(
+        _config_file,
+        config_source=_config_source,
+        flags={"database_url": "--database-url"},
+        database_url=database_url,
+    )
 
 
 def open_engine(current: Settings) -> Engine:

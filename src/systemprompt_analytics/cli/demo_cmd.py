@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -13,7 +13,7 @@ from rich.table import Table
 from systemprompt_analytics.cli import context
 from systemprompt_analytics.cli.options import DatabaseUrlOption
 from systemprompt_analytics.cli.render import console, err_console, fmt_int
-from systemprompt_analytics.errors import DemoDataError
+from systemprompt_analytics.errors import DemoDataError, InvalidInputError
 from systemprompt_analytics.models.period import parse_time
 from systemprompt_analytics.storage.engine import make_engine
 from systemprompt_analytics.storage.maintenance import clear_activity, get_meta, has_activity
@@ -25,6 +25,9 @@ if TYPE_CHECKING:
     from systemprompt_analytics.demo.generator import DemoSummary
 
 DEMO_MARKER = "demo_seed"
+# The generated history starts no earlier than access logs are imported from (its content
+# is dated up to two years before that, still far from year 1).
+EARLIEST_START = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 def demo_command(
@@ -56,7 +59,7 @@ def demo_command(
     data is left alone unless --force is given.
     """
     now = datetime.now(UTC).replace(second=0, microsecond=0)
-    end_at = parse_time(end, now, "--end") if end else now
+    end_at = _check_window(parse_time(end, now, "--end") if end else now, days)
     current = context.settings(database_url)
     engine = make_engine(current.database_url)
     try:
@@ -74,6 +77,18 @@ def demo_command(
     finally:
         engine.dispose()
     _print_summary(summary, current.database_url, engine.url.database)
+
+
+def _check_window(end_at: datetime, days: int) -> datetime:
+    if end_at - timedelta(days=days) < EARLIEST_START:
+        earliest = EARLIEST_START + timedelta(days=days)
+        raise InvalidInputError(
+            "--end",
+            f"{end_at.isoformat()} minus --days {days} starts before "
+            f"{EARLIEST_START:%Y-%m-%d}; the earliest --end for --days {days} is "
+            f"{earliest:%Y-%m-%d}",
+        )
+    return end_at
 
 
 def generate_with_progress(

@@ -19,8 +19,10 @@ from systemprompt_analytics.ingest.log_formats import LOG_FORMATS
 from systemprompt_analytics.ingest.log_import import (
     ImportSummary,
     import_records,
+    looks_binary,
     parse_lines,
     session_verdicts,
+    split_log,
 )
 from systemprompt_analytics.service import Analytics
 
@@ -58,7 +60,8 @@ def import_log_command(
     """Import an Apache/nginx access log or JSON lines through the request pipeline.
 
     Lines are replayed in timestamp order, classified (bots, AI crawlers, scanners) and grouped
-    into sessions. Malformed lines are counted and the first few reported with their line
+    into sessions. Malformed lines (including values that cannot be stored, and times before
+    2000 or more than a day ahead) are counted and the first few reported with their line
     numbers; they never stop the import.
     """
     if log_format not in LOG_FORMATS:
@@ -108,13 +111,18 @@ def _write_verdicts(path: Path, verdicts: list[dict[str, object]]) -> None:
 
 
 def _read_lines(file: Path) -> list[str]:
+    """The file's (or standard input's) lines, read as bytes and decoded like any log."""
     try:
-        if str(file) == "-":
-            return sys.stdin.read().splitlines()
-        with file.open(encoding="utf-8", errors="replace") as handle:
-            return handle.read().splitlines()
+        data = sys.stdin.buffer.read() if str(file) == "-" else file.read_bytes()
     except OSError as exc:
         raise InvalidInputError("FILE", f"cannot read {file}: {exc.strerror}") from None
+    if looks_binary(data):
+        err_console.print(
+            f"Warning: {file} looks compressed or binary, not a text log "
+            "(decompress it first, e.g. zcat FILE | sp-analytics import-log -)",
+            highlight=False,
+        )
+    return split_log(data)
 
 
 def _print_summary(summary: ImportSummary) -> None:
@@ -127,6 +135,7 @@ def _print_summary(summary: ImportSummary) -> None:
         ("Requests imported", "requests"),
         ("Skipped (health checks)", "skipped"),
         ("Malformed lines", "malformed"),
+        ("Rows refused by the database", "rejected"),
         ("Sessions", "sessions"),
         ("Human sessions", "human_sessions"),
     ):

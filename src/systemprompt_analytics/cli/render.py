@@ -11,6 +11,8 @@ from typing import Any
 
 from rich.console import Console
 
+from systemprompt_analytics.errors import InvalidInputError
+
 console = Console()
 err_console = Console(stderr=True)
 
@@ -21,14 +23,19 @@ def print_json(data: Any) -> None:
 
 
 def write_csv(path: Path, columns: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> int:
-    """Write rows with a header row; returns the number of data rows written."""
+    """Write rows with a header row; returns the number of data rows written.
+
+    Raises :class:`InvalidInputError` naming ``--csv`` when the file cannot be written."""
     count = 0
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(columns), extrasaction="ignore")
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({key: "" if row.get(key) is None else row[key] for key in columns})
-            count += 1
+    try:
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=list(columns), extrasaction="ignore")
+            writer.writeheader()
+            for row in rows:
+                writer.writerow({key: "" if row.get(key) is None else row[key] for key in columns})
+                count += 1
+    except OSError as exc:
+        raise InvalidInputError("--csv", f"cannot write {path}: {exc.strerror or exc}") from None
     return count
 
 

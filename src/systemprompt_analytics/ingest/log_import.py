@@ -3,11 +3,12 @@
 Each line becomes the request it records: classified, attributed to a session (by the log's
 session field when one is named, else by cookie-less identity at the line's own time), and
 written through the batching writer. Malformed lines are counted, the first few kept with
-their line numbers, and never stop the import.
+their line numbers, and never stop the import; rows the database still refuses are counted too.
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -27,6 +28,33 @@ BACKPRESSURE_PENDING = 50_000
 
 Progress = Callable[[str, int, int], None]
 
+BOM = "\ufeff"
+# Only CR/LF end a line: str.splitlines() also splits at form feeds, NEL, U+2028 and the like,
+# which can sit inside a user agent, and would shift every later line number.
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+GZIP_MAGIC = b"\x1f\x8b"
+_SNIFF_BYTES = 64 * 1024
+
+
+def split_log(data: bytes) -> list[str]:
+    """The lines of a log read as bytes: UTF-8 (undecodable bytes replaced), a leading BOM
+    dropped, split at CR/LF only; no empty last line for a final line break."""
+    text = data.decode("utf-8", errors="replace").removeprefix(BOM)
+    lines = _LINE_BREAK.split(text)
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
+
+
+def looks_binary(data: bytes) -> bool:
+    """Whether a log looks compressed or binary rather than text: gzip's magic number, NUL
+    bytes, or mostly bytes that are not UTF-8, at its start."""
+    head = data[:_SNIFF_BYTES]
+    if head.startswith(GZIP_MAGIC) or b"\x00" in head:
+        return True
+    replaced = head.decode("utf-8", errors="replace").count("\ufffd")
+    return replaced * 10 > len(head)
+
 
 @dataclass
 class ImportSummary:
@@ -34,6 +62,7 @@ class ImportSummary:
     requests: int = 0
     skipped: int = 0  # tracked-request rules leave out health checks
     malformed: int = 0
+    rejected: int = 0  # rows the database refused (the writer left them out)
     malformed_examples: list[tuple[int, str]] = field(default_factory=list)
     session_kinds: dict[str, str] = field(default_factory=dict)  # session id → human/category
     session_keys: dict[str, str] = field(default_factory=dict)  # session id → --session-field
@@ -52,6 +81,7 @@ class ImportSummary:
             "requests": self.requests,
             "skipped": self.skipped,
             "malformed": self.malformed,
+            "rejected": self.rejected,
             "malformed_examples": [
                 {"line": number, "error": message} for number, message in self.malformed_examples
             ],
@@ -66,7 +96,11 @@ def parse_lines(
     fmt: LogFormat,
     session_field: str | None,
     summary: ImportSummary,
+    now: datetime | None = None,
 ) -> list[LogRecord]:
+    """Parse every line (``now``, default the clock, bounds future timestamps); malformed
+    ones are counted in ``summary``. Returns the records in timestamp order."""
+    now = now or datetime.now(UTC)
     records = []
     for number, line in enumerate(lines, start=1):
         summary.lines = number
@@ -75,7 +109,7 @@ def parse_lines(
             _remember(summary, number, "line: empty")
             continue
         try:
-            records.append(parse_line(line, fmt, session_field))
+            records.append(parse_line(line, fmt, session_field, now))
         except LogLineError as exc:
             summary.malformed += 1
             _remember(summary, number, str(exc))
@@ -97,6 +131,7 @@ def import_records(
 ) -> ImportSummary:
     pipeline = analytics.pipeline
     writer = analytics.start().writer
+    rejected_before = writer.stats.rejected
     total = len(records)
     for index, record in enumerate(records, start=1):
         headers = {}
@@ -133,6 +168,7 @@ def import_records(
     # The log's hours are in the past: once its sessions are judged, roll them up (the writer
     # marked the hours that were rolled up already; the rest are new).
     analytics.flush()
+    summary.rejected += writer.stats.rejected - rejected_before
     analytics.scoring.score_due(everything=True)
     refresh_rollups(
         analytics.engine,
