@@ -10,7 +10,6 @@ I/O. Every problem raises :class:`OtlpError` with a JSON-pointer-like path to th
 from __future__ import annotations
 
 import base64
-import binascii
 import math
 import re
 from collections.abc import Mapping
@@ -138,7 +137,7 @@ def decode_any_value(value: Any, path: str, depth: int = 0) -> AttributeValue:
             raise OtlpError(here, "must be a base64 string")
         try:
             return base64.b64decode(inner, validate=True)
-        except binascii.Error:
+        except ValueError:  # binascii.Error, or non-ASCII text b64decode refuses outright
             raise OtlpError(here, "must be a base64 string") from None
     values = as_list(get_field(as_object(inner, here), "values"), f"{here}/values")
     if kind == "arrayValue":
