@@ -6,6 +6,7 @@ test. The PostgreSQL database is created for the test run and dropped after it.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -91,3 +92,15 @@ def clear_of_minute_edge() -> None:
     left = 60.0 - time.time() % 60.0
     if left < MINUTE_EDGE_MARGIN_SECONDS:
         time.sleep(left + 0.05)
+
+
+@pytest.fixture
+def isolated_cli_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A CLI run that sees no SP_ANALYTICS_* settings of the machine (but the services
+    switch), works in ``tmp_path`` and keeps its data there."""
+    for name in list(os.environ):
+        if name.startswith("SP_ANALYTICS_") and name != "SP_ANALYTICS_REQUIRE_SERVICES":
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setenv("COLUMNS", "200")

@@ -3,7 +3,6 @@ window — is a clear error naming what to fix, with exit code 2, never a traceb
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -12,13 +11,7 @@ from systemprompt_analytics.cli.app import run
 
 
 @pytest.fixture(autouse=True)
-def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in list(os.environ):
-        if name.startswith("SP_ANALYTICS_") and name != "SP_ANALYTICS_REQUIRE_SERVICES":
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
-    monkeypatch.setenv("COLUMNS", "200")
+def _isolated_env(isolated_cli_env: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("SP_ANALYTICS_DATABASE_URL", f"sqlite:///{tmp_path / 'a.db'}")
 
 
