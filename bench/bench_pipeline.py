@@ -302,9 +302,9 @@ def bench_throughput(
 def _empty(url: str) -> None:
     """Every run starts from an empty database, so that every round measures the same thing.
     A server's background jobs (fingerprint reputation and the first anomaly evaluation run at
-    start-up; bot scoring) work on what is stored, and on a database that kept every earlier
-    run's data their work spilled into the measured seconds: a third server thread used 15–17
-    µs per request in two runs on a database holding about ten runs' data, ~0 on a fresh one."""
+    start-up; bot scoring) work on what is stored, so on a database that kept earlier runs'
+    data their work can spill into the measured seconds (seen: a jobs thread at 15–17 µs per
+    request in two of three runs on a file holding earlier runs' data)."""
     if url.startswith("sqlite:///"):
         for suffix in ("", "-wal", "-shm"):
             Path(url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
