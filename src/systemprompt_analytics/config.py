@@ -355,9 +355,10 @@ def config_file_path() -> Path | None:
     return DEFAULT_CONFIG_FILE if DEFAULT_CONFIG_FILE.is_file() else None
 
 
-def read_config_file(path: Path, source: str = f"{ENV_PREFIX}CONFIG") -> dict[str, Any]:
-    """The settings in a TOML config file; ``source`` names where its path came from (an
-    environment variable or a flag), for errors about the path itself."""
+def read_config_file(path: Path, source: str | None = None) -> dict[str, Any]:
+    """The settings in a TOML config file; ``source`` names where its path came from (a flag;
+    default the environment variable), for errors about the path itself."""
+    source = source or f"{ENV_PREFIX}CONFIG"
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
@@ -398,7 +399,7 @@ def load_settings(
     it names the flag rather than the environment variable.
     """
     path = config_file or config_file_path()
-    file_values = read_config_file(path, config_source or f"{ENV_PREFIX}CONFIG") if path else {}
+    file_values = read_config_file(path, config_source) if path else {}
     env_fields = {name for name in Settings.model_fields if env_name(name) in os.environ}
     # Environment beats the file: only pass file values the environment does not set.
     init_values = {k: v for k, v in file_values.items() if k not in env_fields}
@@ -441,7 +442,7 @@ def setting_sources(
 ) -> dict[str, str]:
     """Where each setting's value comes from: ``env``, ``file`` or ``default``."""
     path = config_file or config_file_path()
-    file_values = read_config_file(path, config_source or f"{ENV_PREFIX}CONFIG") if path else {}
+    file_values = read_config_file(path, config_source) if path else {}
     sources = {}
     for name in Settings.model_fields:
         if env_name(name) in os.environ:

@@ -84,7 +84,7 @@ def _root(
 ) -> None:
     source = ctx.get_parameter_source("config")  # typer's own click: compare by name
     from_flag = source is not None and source.name == "COMMANDLINE"
-    context.set_config_file(config, "--config" if from_flag else "SP_ANALYTICS_CONFIG")
+    context.set_config_file(config, "--config" if from_flag else None)
 
 
 app.command("config")(config_command)

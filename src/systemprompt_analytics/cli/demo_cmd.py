@@ -14,6 +14,7 @@ from systemprompt_analytics.cli import context
 from systemprompt_analytics.cli.options import DatabaseUrlOption
 from systemprompt_analytics.cli.render import console, err_console, fmt_int
 from systemprompt_analytics.errors import DemoDataError, InvalidInputError
+from systemprompt_analytics.ingest.log_formats import EARLIEST_TIMESTAMP
 from systemprompt_analytics.models.period import parse_time
 from systemprompt_analytics.storage.engine import make_engine
 from systemprompt_analytics.storage.maintenance import clear_activity, get_meta, has_activity
@@ -25,9 +26,6 @@ if TYPE_CHECKING:
     from systemprompt_analytics.demo.generator import DemoSummary
 
 DEMO_MARKER = "demo_seed"
-# The generated history starts no earlier than access logs are imported from (its content
-# is dated up to two years before that, still far from year 1).
-EARLIEST_START = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 def demo_command(
@@ -80,12 +78,14 @@ def demo_command(
 
 
 def _check_window(end_at: datetime, days: int) -> datetime:
-    if end_at - timedelta(days=days) < EARLIEST_START:
-        earliest = EARLIEST_START + timedelta(days=days)
+    """The generated history starts no earlier than access logs are imported from (its content
+    is dated up to two years before that, still far from year 1)."""
+    if end_at - timedelta(days=days) < EARLIEST_TIMESTAMP:
+        earliest = EARLIEST_TIMESTAMP + timedelta(days=days)
         raise InvalidInputError(
             "--end",
             f"{end_at.isoformat()} minus --days {days} starts before "
-            f"{EARLIEST_START:%Y-%m-%d}; the earliest --end for --days {days} is "
+            f"{EARLIEST_TIMESTAMP:%Y-%m-%d}; the earliest --end for --days {days} is "
             f"{earliest:%Y-%m-%d}",
         )
     return end_at

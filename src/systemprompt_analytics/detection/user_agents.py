@@ -235,9 +235,11 @@ def _named_bot(text: str, alias: str | None) -> BotVerdict | None:
     return verdict if masked == text else _rule_set().match(masked, alias=alias)
 
 
+# Text-mode browsers (their product opens the user agent).
+_TEXT_BROWSERS = r"(?:w3m|Lynx|E?Links)\b"
 # Human clients in which ua-parser finds neither browser nor OS: game consoles and text-mode
 # browsers.
-_HUMAN_CLIENT = re.compile(r"\((?:PlayStation|Nintendo)\b|^(?:w3m|Lynx|E?Links)\b", re.IGNORECASE)
+_HUMAN_CLIENT = re.compile(rf"\((?:PlayStation|Nintendo)\b|^{_TEXT_BROWSERS}", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -312,7 +314,7 @@ _PRODUCT = re.compile(r"([A-Za-z][\w.+-]{0,39})")
 
 _TV = re.compile(r"SmartTV|SMART-TV|Smart TV|HbbTV|GoogleTV|Android TV|AppleTV|CrKey|BRAVIA|Web0S")
 # Text-mode browsers run in a terminal on a computer.
-_TEXT_BROWSER = re.compile(r"(?:w3m|Lynx|E?Links)\b", re.IGNORECASE)
+_TEXT_BROWSER = re.compile(_TEXT_BROWSERS, re.IGNORECASE)
 _MOBILE_OS = frozenset(
     {"iOS", "KaiOS", "BlackBerry OS", "Symbian OS", "Firefox OS", "Windows Phone"}
 )

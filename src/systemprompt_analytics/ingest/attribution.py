@@ -480,9 +480,15 @@ def _usable_host(host: str) -> str | None:
         except UnicodeError:
             return None
     # A bare "www" is what is left of "https://www." once the trailing dot goes.
-    if host == "www" or len(host) > _MAX_HOST_LENGTH:
-        return None
-    return host if all(_DNS_LABEL.match(label) for label in host.split(".")) else None
+    return host if host != "www" and is_host_name(host) else None
+
+
+def is_host_name(host: str) -> bool:
+    """Whether ``host`` is a DNS name: labels of lower-case letters, digits and inner hyphens,
+    253 characters at most."""
+    return len(host) <= _MAX_HOST_LENGTH and all(
+        _DNS_LABEL.match(label) for label in host.split(".")
+    )
 
 
 def _normalise_host(host: str) -> str:

@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
+from systemprompt_analytics.ingest.attribution import is_host_name
 from systemprompt_analytics.ingest.client_ip import normalise_ip
 
 LogFormat = Literal["combined", "common", "jsonl"]
@@ -104,12 +105,6 @@ def _storable(field: str, value: str) -> str:
     return value
 
 
-# What Apache writes for %h with HostnameLookups on: a host name, not an address.
-_HOST_NAME = re.compile(
-    r"(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?"
-)
-
-
 def _ip(value: str | None, host_names: bool = False) -> str | None:
     """The address, normalised; a log's host name (``host_names``) is kept as no address — the
     request still happened — but anything else is a malformed line."""
@@ -117,7 +112,8 @@ def _ip(value: str | None, host_names: bool = False) -> str | None:
         return None
     address = normalise_ip(value)
     if address is None:
-        if host_names and _HOST_NAME.fullmatch(value):
+        # What Apache writes for %h with HostnameLookups on: a host name, not an address.
+        if host_names and is_host_name(value.lower().removesuffix(".")):
             return None
         raise LogLineError("ip", f"not an IP address: {value[:80]!r}")
     return address

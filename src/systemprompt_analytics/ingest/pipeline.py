@@ -45,6 +45,8 @@ def _utc_datetime(timestamp: float) -> datetime:
 
 
 MAX_PATH_LENGTH = 2048
+# The status recorded for a response the client went away from before it was complete (nginx's).
+CLIENT_CLOSED_REQUEST = 499
 
 # The session counters and flags one request adds, shared rather than built per request: the
 # writer's merge only reads them (treat them as immutable).
@@ -237,14 +239,17 @@ class RequestPipeline:
         response_bytes: int | None = None,
         latency_ms: float | None = None,
         user_id: str | None = None,
+        completed: float = 0.0,
     ) -> bool:
         """Queue the request's session activity and event. False if the writer had to drop it.
 
+        Latency, unless given, runs from the start of the request to ``completed`` (the
+        ``perf_counter()`` when the response's last part went out) or, without it, to now.
         Only what the request knows is handed over (one tuple); the writer builds the event row
         and the session activity from it in its batch loop (:func:`request_entry`).
         """
         if latency_ms is None and context.facts.at is None:
-            latency_ms = (time.perf_counter() - context.started) * 1000.0
+            latency_ms = ((completed or time.perf_counter()) - context.started) * 1000.0
         # A replayed request (log import) has no measurable latency: stored as NULL.
         attributes = context.attributes
         resolution = context.resolution

@@ -32,7 +32,7 @@ import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from systemprompt_analytics.ingest.pipeline import RequestContext
+from systemprompt_analytics.ingest.pipeline import CLIENT_CLOSED_REQUEST, RequestContext
 from systemprompt_analytics.service import Analytics
 from systemprompt_analytics.throttle.decision import ThrottleDecision
 from systemprompt_analytics.web.facts import facts_from_scope
@@ -47,7 +47,6 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 STATE_USER_KEY = "analytics_user_id"
 # The request's RequestContext, for the app (the collector attributes its events with it).
 STATE_CONTEXT_KEY = "analytics_context"
-CLIENT_CLOSED_REQUEST = 499
 
 
 class AnalyticsMiddleware:
@@ -146,12 +145,9 @@ class AnalyticsMiddleware:
     ) -> None:
         state = scope.get("state")
         user = state.get(STATE_USER_KEY) if isinstance(state, dict) else None
-        # Latency runs to the response's last part, not to the end of background tasks.
-        latency = (completed - context.started) * 1000.0 if completed else None
         self.analytics.pipeline.finish(
-            context, status, response_bytes=sent, latency_ms=latency,
-            user_id=str(user) if user else None,
-        )  # fmt: skip
+            context, status, sent, user_id=str(user) if user else None, completed=completed
+        )
 
     async def _lifespan(self, scope: Scope, receive: Receive, send: Send) -> None:
         async def send_and_close(message: Message) -> None:

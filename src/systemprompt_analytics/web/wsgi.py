@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from systemprompt_analytics.ingest.pipeline import RequestContext
+from systemprompt_analytics.ingest.pipeline import CLIENT_CLOSED_REQUEST, RequestContext
 from systemprompt_analytics.service import Analytics
 from systemprompt_analytics.web.facts import facts_from_environ
 from systemprompt_analytics.web.throttling import REFUSAL_BODY, refusal_headers, throttle_refusal
@@ -29,7 +29,6 @@ StartResponse = Callable[..., Any]
 WSGIApp = Callable[[Environ, StartResponse], Iterable[bytes]]
 
 ENVIRON_USER_KEY = "analytics.user_id"
-CLIENT_CLOSED_REQUEST = 499
 
 
 class AnalyticsWSGIMiddleware:
@@ -87,11 +86,9 @@ class AnalyticsWSGIMiddleware:
         completed: float = 0.0,
     ) -> None:
         user = environ.get(ENVIRON_USER_KEY)
-        latency = (completed - context.started) * 1000.0 if completed else None
         self.analytics.pipeline.finish(
-            context, status, response_bytes=sent, latency_ms=latency,
-            user_id=str(user) if user else None,
-        )  # fmt: skip
+            context, status, sent, user_id=str(user) if user else None, completed=completed
+        )
 
 
 class _ObservedBody:

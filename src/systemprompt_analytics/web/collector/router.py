@@ -15,9 +15,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.requests import ClientDisconnect
 
+from systemprompt_analytics.ingest.pipeline import CLIENT_CLOSED_REQUEST
 from systemprompt_analytics.ingest.recent_ids import RecentIds
 from systemprompt_analytics.service import Analytics
-from systemprompt_analytics.web.asgi import CLIENT_CLOSED_REQUEST
 from systemprompt_analytics.web.collector.contract import MAX_BODY_BYTES
 from systemprompt_analytics.web.collector.cors import CorsPolicy
 from systemprompt_analytics.web.collector.decode import decode_json, media_type_error

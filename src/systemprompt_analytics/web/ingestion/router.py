@@ -25,6 +25,7 @@ from pydantic import BaseModel
 from starlette.requests import ClientDisconnect
 
 from systemprompt_analytics.errors import StorageError
+from systemprompt_analytics.ingest.pipeline import CLIENT_CLOSED_REQUEST
 from systemprompt_analytics.platform.recorder import PlatformRecorder
 from systemprompt_analytics.platform.records import (
     AgentTask,
@@ -36,7 +37,6 @@ from systemprompt_analytics.platform.records import (
     UserIdentity,
 )
 from systemprompt_analytics.service import Analytics
-from systemprompt_analytics.web.asgi import CLIENT_CLOSED_REQUEST
 from systemprompt_analytics.web.auth import BearerToken
 from systemprompt_analytics.web.ingestion.body import (
     JSON_MEDIA_TYPE,

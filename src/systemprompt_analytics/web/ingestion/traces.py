@@ -21,9 +21,9 @@ from fastapi.responses import JSONResponse, Response
 from starlette.requests import ClientDisconnect
 
 from systemprompt_analytics.errors import StorageError
+from systemprompt_analytics.ingest.pipeline import CLIENT_CLOSED_REQUEST
 from systemprompt_analytics.platform.otlp import TraceBatch, map_traces
 from systemprompt_analytics.service import Analytics
-from systemprompt_analytics.web.asgi import CLIENT_CLOSED_REQUEST
 from systemprompt_analytics.web.auth import BearerToken
 from systemprompt_analytics.web.ingestion.body import (
     JSON_MEDIA_TYPE,
