@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from systemprompt_analytics.detection.user_agents import classify_user_agent
+from systemprompt_analytics.detection.user_agents import BotCategory, classify_user_agent
 from systemprompt_analytics.ingest.pipeline import (
     RequestContext,
     RequestFacts,
@@ -31,9 +31,11 @@ def _record(
     given_at: datetime | None = None,
     latency: float | None = 1.23456,
 ) -> tuple[object, ...]:
+    agent = classify_user_agent(ua)
     return (
         "sess_" + "a" * 32, STARTED.timestamp(), AT.timestamp(), given_at, "GET", "/docs",
-        kind, status, 512, latency, classify_user_agent(ua), attributes,
+        kind, status, 512, latency, agent.is_bot, agent.is_ai_crawler,
+        agent.category is BotCategory.SCANNER, attributes,
     )  # fmt: skip
 
 

@@ -93,12 +93,17 @@ class SessionDelta:
         return row
 
 
+def merge_activity(deltas: dict[str, SessionDelta], activity: SessionActivity) -> None:
+    """Add ``activity`` to its session's delta in ``deltas`` (keyed by session id)."""
+    delta = deltas.get(activity.session_id)
+    if delta is None:
+        deltas[activity.session_id] = SessionDelta.from_activity(activity)
+    else:
+        delta.add(activity)
+
+
 def merge_activities(activities: list[SessionActivity]) -> list[SessionDelta]:
     deltas: dict[str, SessionDelta] = {}
     for activity in activities:
-        delta = deltas.get(activity.session_id)
-        if delta is None:
-            deltas[activity.session_id] = SessionDelta.from_activity(activity)
-        else:
-            delta.add(activity)
+        merge_activity(deltas, activity)
     return list(deltas.values())

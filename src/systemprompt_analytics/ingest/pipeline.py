@@ -106,10 +106,14 @@ class PipelineConfig:
 
 # What finish() hands the writer: (session id, session start and request time in epoch
 # seconds, the request's given datetime (log import) or None, method, path, kind, status code,
-# response bytes, latency in ms, user agent, session attributes).
+# response bytes, latency in ms, whether the client is a bot / an AI crawler / a scanner,
+# session attributes, only for a session's first request). Plain values only: the garbage
+# collector stops tracking a tuple of them, so the thousands of a known session's requests
+# queued between two flushes are never walked by, nor promoted into triggering, a full
+# collection (an object such as UserAgentInfo here would keep every record tracked).
 RequestRecord = tuple[
     str, float, float, datetime | None, str, str, str, int, int | None, float | None,
-    UserAgentInfo, dict[str, Any] | None,
+    bool, bool, bool, dict[str, Any] | None,
 ]  # fmt: skip
 
 
@@ -117,18 +121,13 @@ def request_entry(record: RequestRecord) -> Entry:
     """A finished request's session activity and ``request_events`` row (pure; run by the
     writer thread for each request of a batch)."""
     (session_id, started, timestamp, at, method, path, kind, status_code, response_bytes,
-     latency_ms, agent, attributes) = record  # fmt: skip
+     latency_ms, is_bot, is_ai_crawler, is_scanner, attributes) = record  # fmt: skip
     if at is None:
         at = datetime.fromtimestamp(timestamp, UTC)
-    is_scanner = agent.category is BotCategory.SCANNER
     # Only true flags travel: the session merge ORs them, so False would change nothing.
     session_flags = NO_FLAGS
-    if agent.is_bot:
-        session_flags = {
-            "is_bot": True,
-            "is_ai_crawler": agent.is_ai_crawler,
-            "is_scanner": is_scanner,
-        }
+    if is_bot:
+        session_flags = {"is_bot": True, "is_ai_crawler": is_ai_crawler, "is_scanner": is_scanner}
     if attributes and attributes.get("hosting_provider"):
         session_flags = {**session_flags, "is_datacenter": True}
     if status_code >= 400:
@@ -147,8 +146,8 @@ def request_entry(record: RequestRecord) -> Entry:
         "latency_ms": None if latency_ms is None else round(latency_ms, 3),
         "kind": kind,
         "response_bytes": response_bytes,
-        "is_bot": agent.is_bot,
-        "is_ai_crawler": agent.is_ai_crawler,
+        "is_bot": is_bot,
+        "is_ai_crawler": is_ai_crawler,
         "is_scanner": is_scanner,
     }
     return activity, request_events, event
@@ -256,6 +255,7 @@ class RequestPipeline:
         if user_id is not None and self.identity.identify(resolution.session_id, user_id):
             attributes = {**(attributes or {}), "user_id": user_id}
         facts = context.facts
+        agent = context.user_agent
         return self.writer.submit_deferred(
             request_entry,
             (
@@ -269,7 +269,9 @@ class RequestPipeline:
                 status_code,
                 response_bytes,
                 latency_ms,
-                context.user_agent,
+                agent.is_bot,
+                agent.is_ai_crawler,
+                agent.category is BotCategory.SCANNER,
                 attributes,
             ),
         )

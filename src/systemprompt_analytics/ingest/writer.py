@@ -28,7 +28,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Table
 
-from systemprompt_analytics.ingest.activity import SessionActivity, merge_activities
+from systemprompt_analytics.ingest.activity import SessionActivity, SessionDelta, merge_activity
 from systemprompt_analytics.ingest.write_errors import is_data_error
 from systemprompt_analytics.storage.bulk import bulk_append
 from systemprompt_analytics.storage.repositories.sessions import merge_rows
@@ -66,9 +66,10 @@ class WriterStats:
 Entry = tuple[SessionActivity | None, Table | None, dict[str, Any] | None]
 # Builds an Entry from a deferred item's payload, on the writer thread.
 Expander = Callable[[Any], Entry]
-# One queued item: an Entry, or (expander, payload) for a deferred one; a plain tuple, as one
-# is queued per request.
-_Item = Entry | tuple[Expander, Any]
+# One queued item: an Entry, or (expander number, payload) for a deferred one. A plain tuple,
+# as one is queued per request; the expander goes by number so that a deferred item of plain
+# values is one the garbage collector stops tracking (see pipeline.RequestRecord).
+_Item = Entry | tuple[int, Any]
 
 
 # One part of a batch written on its own: session rows (table None) or one table's rows.
@@ -77,7 +78,10 @@ Part = tuple[Table | None, list[dict[str, Any]]]
 
 @dataclass(slots=True)
 class Batch:
-    activities: list[SessionActivity] = field(default_factory=list)
+    # The batch's session activity, merged per session (by session id) as items are taken:
+    # one object per session rather than one per request held until the write, which would
+    # outlive enough garbage collections to trigger full ones.
+    sessions: dict[str, SessionDelta] = field(default_factory=dict)
     rows: dict[Table, list[dict[str, Any]]] = field(default_factory=dict)
     size: int = 0
     # Set once the database refused the batch's data: the parts still to write, one
@@ -111,6 +115,8 @@ class BatchWriter:
         self._thread: threading.Thread | None = None
         self._last_drop_log = 0.0
         self._held: Batch | None = None  # a batch that failed to write, retried first
+        self._expanders: list[Expander] = []  # deferred items' expanders, by number
+        self._expander_numbers: dict[Expander, int] = {}
 
     # -- producer side (request path) ----------------------------------------------------
 
@@ -132,7 +138,13 @@ class BatchWriter:
         fraction of what it costs between two requests' worth of other code. ``expand`` must
         be pure, and ``payload`` must not change after it is queued.
         """
-        return self._enqueue((expand, payload))
+        number = self._expander_numbers.get(expand)
+        if number is None:
+            with self._lock:
+                number = self._expander_numbers.setdefault(expand, len(self._expanders))
+                if number == len(self._expanders):
+                    self._expanders.append(expand)
+        return self._enqueue((number, payload))
 
     def _enqueue(self, item: _Item) -> bool:
         with self._lock:
@@ -238,7 +250,7 @@ class BatchWriter:
             count = min(len(self._queue), self.config.batch_size)
             items = [self._queue.popleft() for _ in range(count)]
             self._in_flight += count
-        activities = batch.activities
+        sessions = batch.sessions
         rows_of = batch.rows
         for item in items:
             if len(item) == 2:
@@ -249,7 +261,7 @@ class BatchWriter:
             else:
                 activity, table, row = item
             if activity is not None:
-                activities.append(activity)
+                merge_activity(sessions, activity)
             if table is not None and row is not None:
                 rows = rows_of.get(table)
                 if rows is None:
@@ -258,12 +270,12 @@ class BatchWriter:
         batch.size = count
         return batch
 
-    def _expand(self, item: tuple[Expander, Any]) -> Entry | None:
+    def _expand(self, item: tuple[int, Any]) -> Entry | None:
         """A deferred item's entry; None (counted as dropped, logged) if its expander failed,
         so one bad item cannot cost the batch."""
-        expand, payload = item
+        number, payload = item
         try:
-            return expand(payload)
+            return self._expanders[number](payload)
         except Exception:
             with self._lock:
                 self.stats.dropped += 1
@@ -284,7 +296,7 @@ class BatchWriter:
             return False
         started = time.perf_counter()
         if batch.salvage is None:
-            sessions = [delta.row() for delta in merge_activities(batch.activities)]
+            sessions = [delta.row() for delta in batch.sessions.values()]
             try:
                 with self.engine.begin() as conn:
                     merge_rows(conn, sessions)
@@ -306,7 +318,7 @@ class BatchWriter:
         if batch.salvage is not None:
             self._salvage(batch.salvage, batch.salvaged)
             written = _written_part(batch)
-            session_count = len({a.session_id for a in written.activities})
+            session_count = len(written.sessions)
         self._held = None
         self.stats.flushes += 1
         self.stats.written_sessions += session_count
@@ -384,7 +396,8 @@ def _written_part(batch: Batch) -> Batch:
     whose rows were written (what the flush listeners are told)."""
     stored_sessions = {row["id"] for table, rows in batch.salvaged if table is None for row in rows}
     written = Batch(
-        [a for a in batch.activities if a.session_id in stored_sessions], size=batch.size
+        {key: delta for key, delta in batch.sessions.items() if key in stored_sessions},
+        size=batch.size,
     )
     for table, rows in batch.salvaged:
         if table is not None:

@@ -133,7 +133,7 @@ class RollupMarker:
             now = self.clock()
             for name, hours in self.late_rows(batch, now).items():
                 self._pending.setdefault(name, set()).update(hours)
-            self._pending_sessions.update(activity.session_id for activity in batch.activities)
+            self._pending_sessions.update(batch.sessions)
             try:
                 for name, hours in self.late_sessions(self._pending_sessions, now).items():
                     self._pending.setdefault(name, set()).update(hours)
