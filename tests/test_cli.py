@@ -151,6 +151,22 @@ def test_version_and_help(capsys: pytest.CaptureFixture[str]) -> None:
     assert "--csv" in help_text
 
 
+def test_help_reflows_paragraphs_and_shows_every_character(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Docstring paragraphs wrap at the terminal's width, not where the source broke them;
+    flags show no ``<bool>`` type; brackets and angle brackets in help texts are kept."""
+    monkeypatch.setenv("COLUMNS", "160")
+    assert run(["import-log", "--help"]) == 0
+    help_text = capsys.readouterr().out
+    assert "scanners) and grouped into sessions. Malformed lines" in help_text
+    assert "--json " in help_text and "<bool>" not in help_text
+    assert run(["funnels", "create", "--help"]) == 0
+    assert "'Signup=event:signup[plan=pro]'" in capsys.readouterr().out
+    assert run(["throttle", "reset", "--help"]) == 0
+    assert "fingerprint:HASH" in capsys.readouterr().out
+
+
 def test_report_commands_json_and_bad_group_by(
     db_engine: Engine, database_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

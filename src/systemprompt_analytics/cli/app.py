@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from sqlalchemy.exc import DatabaseError, OperationalError
+from typer.main import get_command
 
 from systemprompt_analytics import __version__
 from systemprompt_analytics.cli import context
@@ -55,7 +56,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
-    rich_markup_mode="rich",
+    rich_markup_mode="markdown",
 )
 
 
@@ -116,7 +117,9 @@ def run(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code (``main`` exits with it)."""
     try:
         # Standalone mode: Typer reports its own usage errors (exit 2) and exits via SystemExit.
-        app(args=argv, prog_name="sp-analytics")
+        command = get_command(app)
+        _hide_flag_types(command)
+        command.main(args=argv, prog_name="sp-analytics")
     except SystemExit as exc:
         if exc.code is None:
             return 0
@@ -150,6 +153,23 @@ def run(argv: list[str] | None = None) -> int:
         )
         return EXIT_USAGE
     return 0
+
+
+def _hide_flag_types(command: Any) -> None:
+    """No ``<bool>`` beside flags such as ``--json`` in ``--help`` (Typer shows every
+    option's type; a flag takes no value, so there is none to show)."""
+    for parameter in getattr(command, "params", ()):
+        _no_type(parameter)
+    help_option = command.get_help_option  # built on demand, per context
+    command.get_help_option = lambda ctx: _no_type(help_option(ctx))
+    for sub in getattr(command, "commands", {}).values():
+        _hide_flag_types(sub)
+
+
+def _no_type(parameter: Any) -> Any:
+    if getattr(parameter, "is_flag", False) and parameter.metavar is None:
+        parameter.metavar = ""
+    return parameter
 
 
 def _first_line(exc: DatabaseError) -> str:

@@ -24,12 +24,12 @@ from systemprompt_analytics.throttle.wiring import throttle_config
 app = typer.Typer(help="Throttle levels of sessions, fingerprints and IPs.", no_args_is_help=True)
 
 KeyArgument = Annotated[
-    str, typer.Argument(help="A key like session:sess_…, fingerprint:<hash> or ip:203.0.113.7.")
+    str, typer.Argument(help="A key like session:sess_…, fingerprint:HASH or ip:203.0.113.7.")
 ]
 OptionalKeyArgument = Annotated[
     str | None,
     typer.Argument(
-        help="A key like session:sess_…, fingerprint:<hash> or ip:203.0.113.7; "
+        help="A key like session:sess_…, fingerprint:HASH or ip:203.0.113.7; "
         "without one, every key that has a throttle state is listed.",
         show_default=False,
     ),
