@@ -360,3 +360,31 @@ def test_the_service_job_refreshes_after_its_first_interval(
     assert isinstance(result, RefreshResult) and not result.skipped
     with db_engine.connect() as conn:
         assert read_coverage(conn, ["ai_requests"])["ai_requests"].covered_until is not None
+
+
+def test_a_refresh_skips_the_empty_hours_between_old_and_new_rows(
+    analytics: Analytics, db_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rows from a year ago and from this week: the refresh rolls up the week after each of
+    them, not the ~9,000 empty hours between, and leaves the same buckets as walking them all."""
+    ingest(analytics, 0)
+    old = BASE - timedelta(days=380, minutes=17)
+    analytics.record_ai_request(ai_request("req_old", old, 1))
+    analytics.record_tool_execution(tool_execution("tool_old", old + timedelta(hours=5), 2))
+    assert analytics.flush()
+    skipping = rebuild_rollups(db_engine, NOW)
+    skipped = snapshot(db_engine)
+
+    from systemprompt_analytics.storage.rollups import refresh as refresh_module
+
+    original = refresh_module._earliest_hour
+    monkeypatch.setattr(
+        refresh_module,
+        "_earliest_hour",
+        lambda conn, spec, since=None: since if since is not None else original(conn, spec),
+    )
+    walking = rebuild_rollups(db_engine, NOW)
+    assert walking.hours > 20 * skipping.hours
+    assert snapshot(db_engine) == skipped
+    assert any(skipped.values())
+    assert_reports_equal_raw(db_engine)

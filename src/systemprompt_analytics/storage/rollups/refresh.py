@@ -81,8 +81,13 @@ def _lock(conn: Connection, wait: bool) -> bool:
     return wait or bool(found)
 
 
-def _earliest_hour(conn: Connection, spec: RollupSpec) -> datetime | None:
+def _earliest_hour(
+    conn: Connection, spec: RollupSpec, since: datetime | None = None
+) -> datetime | None:
+    """The hour of the first raw row of ``spec`` (at or after ``since``); None if none."""
     statement = select(func.min(spec.time)).select_from(spec.source)
+    if since is not None:
+        statement = statement.where(spec.time >= since)
     if spec.where is not None:
         statement = statement.where(spec.where)
     earliest = conn.execute(statement).scalar()
@@ -119,13 +124,22 @@ def _step(
             clear_marks(conn, marks)
             result.marks += len(marks)
             return False
+    days: set[datetime] = set()
+    # No bucket exists past the coverage, so hours without raw rows there need no work: skip
+    # to the next hour with rows (else an import of an old log walks every hour since its
+    # first line, ~1 ms each). The day the skip starts in still gets its daily bucket.
+    following = _earliest_hour(conn, spec, covered) if covered < target else None
+    skip_to = min(following or target, target)
+    if skip_to > covered:
+        days.add(floor_day(covered))
+        covered = skip_to
     new_until = max(covered, min(target, covered + timedelta(hours=HOURS_PER_TRANSACTION)))
     dirty = {mark.hour for mark in marks if mark.hour < covered}
     hours = dirty | set(_hours_between(covered, new_until))
     for start, end in _ranges(hours):
         recompute_hours(conn, spec, start, end)
         result.hours += int((end - start) / HOUR)
-    days = {floor_day(hour) for hour in hours}
+    days |= {floor_day(hour) for hour in hours}
     for day in sorted(days):
         if day + DAY <= new_until:
             recompute_day(conn, spec, day)
