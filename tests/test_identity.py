@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import copy
+import re
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from systemprompt_analytics.ingest.identity import (
     IdentityPolicy,
     IdentityResolver,
+    new_session_id,
 )
 from systemprompt_analytics.ingest.session_cookie import (
     REFRESH_AFTER_SECONDS,
@@ -240,3 +244,27 @@ def test_resume_leaves_every_other_case_to_resolve(
     elif case == "invalid cookie":
         cookie = cookie[:-2] + "xx"
     assert r.resume(cookie, user_id, T0 + after) is None
+
+
+SESSION_ID = re.compile(r"^sess_[0-9a-f]{32}$")
+# 2000-01-01 (the log import's floor) to 2200-01-01, in epoch seconds.
+STARTS = st.floats(min_value=946_684_800, max_value=7_258_118_400, allow_nan=False)
+
+
+@given(STARTS, STARTS)
+def test_session_ids_sort_by_their_start(first: float, second: float) -> None:
+    """Ids that sort by start keep the writer's index inserts near the end of the B-trees."""
+    a, b = new_session_id(first), new_session_id(second)
+    assert SESSION_ID.match(a) and SESSION_ID.match(b)
+    if int(first * 1000) < int(second * 1000):
+        assert a < b
+    assert int(a[5:17], 16) == int(first * 1000)
+
+
+def test_session_ids_of_one_millisecond_are_unique_and_unpredictable() -> None:
+    ids = {new_session_id(T0) for _ in range(20_000)}
+    assert len(ids) == 20_000
+    assert len({session_id[17:19] for session_id in ids}) == 256  # the random part varies
+    state = resolver().resolve(cookie_value=None, fingerprint_hash="f", user_id=None, now=T0)
+    assert SESSION_ID.match(state.session_id)
+    assert decode(state.cookie_value or "", KEY) is not None  # the cookie accepts the id

@@ -17,6 +17,7 @@ client whose requests reach several instances gets one session per instance.
 
 from __future__ import annotations
 
+import secrets
 import threading
 import uuid
 from collections import OrderedDict
@@ -72,8 +73,21 @@ class IdentityPolicy:
 _SESSION_KEY_NAMESPACE = uuid.UUID("5b0f3c9e-8a57-4d0e-9c41-7f2f1d3b6a10")
 
 
-def new_session_id() -> str:
-    return f"sess_{uuid.uuid4().hex}"
+_MAX_MILLIS = (1 << 48) - 1  # 12 hex digits: until the year 10889
+
+
+def new_session_id(started: float) -> str:
+    """``sess_`` and 32 hex digits: the start in milliseconds since the epoch (12 digits) and
+    80 random bits, as in a UUIDv7.
+
+    Ids that sort by start keep the index inserts of the writer (``sessions`` by id,
+    ``request_events`` by session and time) near the end of their B-trees, where the pages of
+    the sessions still active are; random ids scatter them over the whole index, and once it
+    outgrows the page cache every event costs page reads (SQLite, 3 million events: ~44 µs per
+    event row with random ids, ~15 µs with these). The start is no secret: the signed cookie
+    carries it too.
+    """
+    return f"sess_{int(started * 1000) & _MAX_MILLIS:012x}{secrets.randbits(80):020x}"
 
 
 @dataclass
@@ -251,7 +265,7 @@ class IdentityResolver:
     def _start(
         self, fingerprint_hash: str, user_id: str | None, now: float, reason: str
     ) -> Resolution:
-        state = SessionState(new_session_id(), now, now, fingerprint_hash, user_id)
+        state = SessionState(new_session_id(now), now, now, fingerprint_hash, user_id)
         self._store(state)
         return Resolution(
             session_id=state.session_id,
