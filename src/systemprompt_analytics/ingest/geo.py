@@ -209,10 +209,10 @@ def _untrack_range_tables(namespace: ModuleType) -> None:
     """Turn geoip2fast's range tables (module globals: lists of ~5,000-int chunks, 2.4 million
     ints in all) into lists of tuples, in place.
 
-    Every full garbage collection of the host process walks every list element; on these
-    tables that is ~75 ms a time, every few seconds under load — the largest part of the
-    middleware's cost per request. The collector stops tracking a tuple that holds only ints,
-    and geoip2fast only indexes and bisects the chunks, so lookups are unchanged.
+    Every full garbage collection of the host process walks every list element: with these
+    tables a full collection took ~75 ms, every few seconds under load. The collector stops
+    tracking a tuple that holds only ints, and geoip2fast only indexes and bisects the chunks,
+    so lookups are unchanged.
     """
     for name, table in vars(namespace).items():
         if name.startswith("mainList") and isinstance(table, list):
