@@ -90,7 +90,7 @@ SESSION_SOURCES = ("web", "api", "cli", "mcp", "oauth", "bridge", "unknown")
 sessions = Table(
     "sessions",
     metadata,
-    Column("id", String(64), primary_key=True),  # sess_<uuid>
+    Column("id", String(64), primary_key=True),  # sess_ + 32 hex (identity.new_session_id)
     # user_id is not a foreign key: hosts report users after the sessions that create them.
     Column("user_id", String(128)),
     # visitor_hash counts visitors (cookie visitor id, or a daily-salted hash in privacy
