@@ -83,9 +83,9 @@ def new_session_id(started: float) -> str:
     Ids that sort by start keep the index inserts of the writer (``sessions`` by id,
     ``request_events`` by session and time) near the end of their B-trees, where the pages of
     the sessions still active are; random ids scatter them over the whole index, and once it
-    outgrows the page cache every event costs page reads (SQLite, 3 million events: ~44 µs per
-    event row with random ids, ~15 µs with these). The start is no secret: the signed cookie
-    carries it too.
+    outgrows the page cache every event costs page reads (3 million events: SQLite 44–55 µs per
+    event row with random ids, 15–16 µs with these; PostgreSQL 9.8 against 7.5 µs). The start
+    is no secret: the signed cookie carries it too.
     """
     return f"sess_{int(started * 1000) & _MAX_MILLIS:012x}{secrets.randbits(80):020x}"
 
