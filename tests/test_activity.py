@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from systemprompt_analytics.ingest.activity import SessionActivity, merge_activities
+from systemprompt_analytics.ingest.activity import SessionActivity, SessionDelta, merge_activity
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
 
@@ -28,7 +28,11 @@ activities = st.lists(
 
 
 def _rows(items: list[SessionActivity]) -> dict[str, dict[str, object]]:
-    return {delta.session_id: delta.row() for delta in merge_activities(items)}
+    """The rows the writer would write: the items merged as it takes them from its queue."""
+    deltas: dict[str, SessionDelta] = {}
+    for item in items:
+        merge_activity(deltas, item)
+    return {session_id: delta.row() for session_id, delta in deltas.items()}
 
 
 @given(activities, st.randoms())

@@ -44,7 +44,7 @@ def _mask_url_password(url: str) -> str:
 def config_command(json_output: JsonOption = False) -> None:
     """Print the effective settings with secrets masked, and where each value came from."""
     current = context.settings()
-    sources = setting_sources(context._config_file, context.config_source())
+    sources = setting_sources(*context.config_file())
     rows = [
         {
             "setting": name,

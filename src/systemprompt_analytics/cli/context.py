@@ -27,8 +27,10 @@ def set_config_file(path: Path | None, source: str | None = None) -> None:
     _config_source = source
 
 
-def config_source() -> str | None:
-    return _config_source
+def config_file() -> tuple[Path | None, str | None]:
+    """The config file given to this run (None: the default lookup) and where it was named
+    (``--config``; None for the environment variable or the default)."""
+    return _config_file, _config_source
 
 
 def settings(database_url: str | None = None) -> Settings:

@@ -100,10 +100,3 @@ def merge_activity(deltas: dict[str, SessionDelta], activity: SessionActivity) -
         deltas[activity.session_id] = SessionDelta.from_activity(activity)
     else:
         delta.add(activity)
-
-
-def merge_activities(activities: list[SessionActivity]) -> list[SessionDelta]:
-    deltas: dict[str, SessionDelta] = {}
-    for activity in activities:
-        merge_activity(deltas, activity)
-    return list(deltas.values())
