@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 
-from systemprompt_analytics.storage.bulk import bulk_append
+from systemprompt_analytics.storage.bulk import _ESCAPES, bulk_append, copy_payload
 from systemprompt_analytics.storage.schema import client_events, engagement_events, request_events
 
 
@@ -64,6 +64,16 @@ def test_any_path_round_trips(db_engine: Engine, path: str) -> None:
         conn.execute(request_events.delete())
         bulk_append(conn, request_events, [row])
         assert conn.execute(select(request_events.c.path)).scalar_one() == path
+
+
+@given(st.text(max_size=40))
+def test_copy_text_is_escaped_exactly_when_it_must_be(path: str) -> None:
+    # Text without a character to escape skips the escaping: the payload must be the same as
+    # escaping every value (backslash, tab, newline, carriage return doubled or written as
+    # escapes; NUL, which PostgreSQL text cannot hold, left out).
+    row = {"session_id": "sess_h", "method": "GET", "path": path, "kind": "page"}
+    payload = copy_payload(request_events, list(row), [row])
+    assert payload == f"sess_h\tGET\t{path.translate(_ESCAPES)}\tpage\n"
 
 
 def _client_event(event_id: str | None, name: str) -> dict[str, object]:

@@ -49,7 +49,12 @@ def _field(column_type: Any, key: str) -> str:
     elif _python_type(column_type) in (int, float):
         rendered = "x"
     else:
-        rendered = "str(x).translate(ESCAPES)"
+        # Text that needs no escape (nearly all of it) skips translate(), which costs ~6× more
+        # than the check; only non-printable characters and the backslash are escaped.
+        rendered = (
+            "(x if type(x) is str and x.isprintable() and BACKSLASH not in x"
+            " else str(x).translate(ESCAPES))"
+        )
     return f"{{NULL if {value} is None else {rendered}}}"
 
 
@@ -73,6 +78,7 @@ def _builder(table: Table, columns: tuple[str, ...]) -> PayloadBuilder:
         "NULL": NULL,
         "UTC": UTC,
         "ESCAPES": _ESCAPES,
+        "BACKSLASH": "\\",
         "utc_text": _utc_text,
         "json_text": _json_text,
     }
