@@ -50,7 +50,14 @@ def _tracked() -> Starlette:
         # so every request does the full work (a 429 would be cheaper than a real answer).
         if "SP_ANALYTICS_THROTTLE_RATE" not in os.environ:
             settings = settings.model_copy(update={"throttle_rate": "100000000/minute"})
-        app.add_middleware(AnalyticsMiddleware, analytics=Analytics(settings, migrate=True))
+        analytics = Analytics(settings, migrate=True)
+        if os.environ.get("SP_BENCH_WRITER_OFF"):
+            # A bound, not a configuration: the requests are queued as usual but no writer
+            # thread takes them (the bench's few seconds stay under the queue's bound), so the
+            # run shows what the request path alone costs. Not for anything but this bench.
+            writer = analytics.writer
+            writer.start = lambda: writer  # type: ignore[method-assign]
+        app.add_middleware(AnalyticsMiddleware, analytics=analytics)
     return app
 
 

@@ -11,6 +11,8 @@
     cases interleaved in each; the ratio is the median of each round's ratio to that round's
     bare run); target ≥ 80% of bare. For comparison, the same pair for an endpoint that renders
     200 records as JSON (a small real answer; its ratio is to its own bare run).
+    A bound is measured too: the middleware with its writer thread never started (requests
+    are queued, nothing is written), i.e. what the request path alone keeps of the bare rate.
 (c) batching-writer throughput (events/s) into SQLite and PostgreSQL; baseline: the same rows
     as plain multi-row INSERTs; target ≥ 20,000 events/s into PostgreSQL.
 
@@ -235,6 +237,10 @@ async def _load(
         return rate, ((after[0] - before[0]) / done * 1e6, (after[1] - before[1]) / done * 1e6)
 
 
+# A bound rather than a configuration: the middleware with its writer thread never started.
+WRITER_OFF = "bound: middleware, SQLite, writer thread not running"
+
+
 @dataclass(frozen=True)
 class ThroughputCase:
     label: str
@@ -263,6 +269,9 @@ def bench_throughput(
          {"SP_BENCH_DATABASE_URL": f"sqlite:///{workdir / 'b0.db'}",
           "SP_ANALYTICS_THROTTLE_ENABLED": "false"}, None, "bare endpoint"),
         ("with middleware, SQLite", "bench.apps:tracked_app", sqlite_on, None, "bare endpoint"),
+        (WRITER_OFF, "bench.apps:tracked_app",
+         {"SP_BENCH_DATABASE_URL": f"sqlite:///{workdir / 'b1.db'}", "SP_BENCH_WRITER_OFF": "1"},
+         None, "bare endpoint"),
     ]  # fmt: skip
     if postgres_url:
         runs.append(
@@ -423,7 +432,8 @@ def main() -> None:
         "the case's rate over the bare endpoint's rate in the same round (lowest–highest "
         "round in brackets; the JSON endpoint against the bare JSON endpoint); result: the "
         "median rate, and the server's median CPU time per request (its request thread's in "
-        "brackets) where /proc tells it. "
+        "brackets) where /proc tells it. The bound runs the middleware with requests queued "
+        "but no writer thread taking them: what the request path alone keeps. "
         "(c) ratio: the writer (session merge + COPY/executemany) against plain INSERTs of the "
         "events alone."
     )
