@@ -8,6 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from systemprompt_analytics.config import (
     load_or_create_secret,
@@ -15,6 +17,8 @@ from systemprompt_analytics.config import (
     setting_sources,
 )
 from systemprompt_analytics.errors import ConfigError
+from systemprompt_analytics.ingest.writer import WriterConfig
+from systemprompt_analytics.service import Analytics
 
 
 @pytest.fixture(autouse=True)
@@ -73,6 +77,9 @@ def test_file_then_env_then_override_precedence(
         ("SP_ANALYTICS_REDIS_URL", "http://x", "redis://"),
         ("SP_ANALYTICS_TRUSTED_PROXIES", "10.0.0.0/8,not-an-ip", "comma-separated"),
         ("SP_ANALYTICS_GEOIP_DB", "/nonexistent.mmdb", ".mmdb"),
+        ("SP_ANALYTICS_WRITER_FLUSH_INTERVAL_MS", "0.5", "from 10 to 60000 (milliseconds)"),
+        ("SP_ANALYTICS_WRITER_BATCH_SIZE", "0", "an integer from 1 to 100000"),
+        ("SP_ANALYTICS_WRITER_MAX_PENDING", "lots", "an integer from 1000 to 10000000"),
     ],
 )
 def test_invalid_values_name_the_setting_and_what_is_accepted(
@@ -83,6 +90,55 @@ def test_invalid_values_name_the_setting_and_what_is_accepted(
         load_settings()
     assert caught.value.setting == variable
     assert accepted in str(caught.value)
+
+
+WRITER_LIMITS = {
+    "writer_flush_interval_ms": (10, 60_000),
+    "writer_batch_size": (1, 100_000),
+    "writer_max_pending": (1_000, 10_000_000),
+}
+
+
+@settings(max_examples=60)
+@given(st.sampled_from(sorted(WRITER_LIMITS)), st.integers(-(10**9), 10**9))
+@example("writer_flush_interval_ms", 10)
+@example("writer_flush_interval_ms", 9)
+@example("writer_batch_size", 100_000)
+@example("writer_batch_size", 100_001)
+@example("writer_max_pending", 1_000)
+@example("writer_max_pending", 999)
+def test_writer_settings_take_exactly_their_range(name: str, value: int) -> None:
+    low, high = WRITER_LIMITS[name]
+    variable = f"SP_ANALYTICS_{name.upper()}"
+    with pytest.MonkeyPatch.context() as patch:  # one example's variable, not the next one's
+        patch.setenv(variable, str(value))
+        if low <= value <= high:
+            assert getattr(load_settings(), name) == value
+        else:
+            with pytest.raises(ConfigError) as caught:
+                load_settings()
+            assert caught.value.setting == variable
+            assert f"from {low} to {high}" in str(caught.value)
+
+
+def test_the_writer_is_configured_from_the_settings(tmp_path: Path) -> None:
+    config = tmp_path / "writer.toml"
+    config.write_text(
+        f'database_url = "sqlite:///{tmp_path / "w.db"}"\n'
+        "writer_flush_interval_ms = 40\nwriter_batch_size = 64\nwriter_max_pending = 5000\n"
+    )
+    analytics = Analytics(load_settings(config))
+    try:
+        assert analytics.writer.config == WriterConfig(
+            flush_interval=0.04, batch_size=64, max_pending=5_000
+        )
+    finally:
+        analytics.close()
+    defaults = Analytics(load_settings(database_url=f"sqlite:///{tmp_path / 'd.db'}"))
+    try:
+        assert defaults.writer.config == WriterConfig()  # the settings' defaults are the writer's
+    finally:
+        defaults.close()
 
 
 def test_unknown_and_malformed_config_files_are_errors(tmp_path: Path) -> None:

@@ -104,6 +104,30 @@ class Settings(BaseSettings):
         description="Hard cap on one session's length, in hours",
         json_schema_extra={"accepted": "an integer from 1 to 168"},
     )
+    writer_flush_interval_ms: int = Field(
+        default=250,
+        ge=10,
+        le=60_000,
+        description="Longest time a queued session update or event waits before it is written",
+        json_schema_extra={"accepted": "an integer from 10 to 60000 (milliseconds)"},
+    )
+    writer_batch_size: int = Field(
+        default=5_000,
+        ge=1,
+        le=100_000,
+        description="Most items written in one transaction; a full batch is written at once",
+        json_schema_extra={"accepted": "an integer from 1 to 100000"},
+    )
+    writer_max_pending: int = Field(
+        default=200_000,
+        ge=1_000,
+        le=10_000_000,
+        description=(
+            "Most items held in memory (the database unreachable); beyond, new ones are "
+            "dropped and counted"
+        ),
+        json_schema_extra={"accepted": "an integer from 1000 to 10000000"},
+    )
     privacy_mode: PrivacyMode = Field(
         default="off",
         description="off: store IPs; truncate: store /24 (IPv4) or /48 (IPv6); drop: store none",

@@ -45,6 +45,15 @@ from systemprompt_analytics.throttle.wiring import observe_verdicts, throttle_se
 REPUTATION_INTERVAL_SECONDS = 3600.0
 
 
+def writer_config_from(settings: Settings) -> WriterConfig:
+    """The batching writer's timing and bounds from the ``writer_*`` settings."""
+    return WriterConfig(
+        flush_interval=settings.writer_flush_interval_ms / 1000.0,
+        batch_size=settings.writer_batch_size,
+        max_pending=settings.writer_max_pending,
+    )
+
+
 class Analytics(PlatformAPI):
     def __init__(
         self,
@@ -79,7 +88,7 @@ class Analytics(PlatformAPI):
         self.rollup_marker = RollupMarker(self.engine, settings.session_max_hours)
         self.writer = BatchWriter(
             self.engine,
-            writer_config,
+            writer_config or writer_config_from(settings),
             listeners=[self.scoring.on_flush, self.rollup_marker.on_flush, self.funnels.on_flush],
         )
         self.pipeline = RequestPipeline(
