@@ -33,7 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -41,6 +41,7 @@ from typing import Any
 
 import aiohttp
 from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -254,16 +255,14 @@ def _median_or_none(values: list[float]) -> float | None:
     return statistics.median(values) if values else None
 
 
-def bench_throughput(
-    seconds: float, workdir: Path, postgres_url: str | None, rounds: int
-) -> list[ThroughputCase]:
-    """Each case's median requests/s over ``rounds`` rounds, and its ratios to the bare
-    endpoint *of the same round*. The cases are interleaved in each round, and a ratio is taken
-    within a round, so that a slow spell of the machine (which moves a whole round by ±10% on a
-    shared 2-core machine) does not fall on one case alone nor on the comparison."""
+# (label, app, environment, path (None: /page/<n> per client), the label it is compared to)
+ThroughputRun = tuple[str, str, dict[str, str], str | None, str]
+
+
+def throughput_runs(workdir: Path, postgres_url: str | None) -> list[ThroughputRun]:
+    """(b)'s cases, each run once per round."""
     sqlite_on = {"SP_BENCH_DATABASE_URL": f"sqlite:///{workdir / 'b.db'}"}
-    # (label, app, environment, path (None: /page/<n> per client), the label it is compared to)
-    runs: list[tuple[str, str, dict[str, str], str | None, str]] = [
+    runs: list[ThroughputRun] = [
         ("bare endpoint", "bench.apps:bare_app", {}, None, "bare endpoint"),
         ("with middleware, SQLite, throttling off", "bench.apps:tracked_app",
          {"SP_BENCH_DATABASE_URL": f"sqlite:///{workdir / 'b0.db'}",
@@ -284,15 +283,33 @@ def bench_throughput(
         ("JSON endpoint, with middleware, SQLite", "bench.apps:tracked_app", sqlite_on,
          "/api/items", json_bare),
     ]  # fmt: skip
+    return runs
+
+
+def bench_throughput(
+    seconds: float,
+    workdir: Path,
+    postgres_url: str | None,
+    rounds: int,
+    step: Callable[[str | None], None] = lambda label: None,
+) -> list[ThroughputCase]:
+    """Each case's median requests/s over ``rounds`` rounds, and its ratios to the bare
+    endpoint *of the same round*. The cases are interleaved in each round, and a ratio is taken
+    within a round, so that a slow spell of the machine (which moves a whole round by ±10% on a
+    shared 2-core machine) does not fall on one case alone nor on the comparison.
+    ``step`` is told each run's label before it starts and None when it is over."""
+    runs = throughput_runs(workdir, postgres_url)
     rates: dict[str, list[float]] = {label: [] for label, *_ in runs}
     cpu: dict[str, list[tuple[float, float]]] = {label: [] for label, *_ in runs}
-    for _ in range(rounds):
+    for round_number in range(1, rounds + 1):
         for label, app, env, path, _baseline in runs:
+            step(f"(b) round {round_number}/{rounds}: {label}")
             if "SP_BENCH_DATABASE_URL" in env:
                 _empty(env["SP_BENCH_DATABASE_URL"])
             env = {**env, "SP_ANALYTICS_DATA_DIR": str(workdir)}
             with uvicorn_process(app, env) as (base, pid):
                 rate, used = asyncio.run(_load(base, seconds, 32, path, pid))
+            step(None)
             rates[label].append(rate)
             if used is not None:
                 cpu[label].append(used)
@@ -400,27 +417,43 @@ def main() -> None:
     table = Table(title="Request pipeline benchmarks")
     for column in ("bench", "case", "result", "ratio", "target"):
         table.add_column(column, justify="right" if column in ("result", "ratio") else "left")
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, postgres_database() as pg_url:
         workdir = Path(tmp)
-        costs = bench_pipeline_cost(args.requests, workdir)
-        cached = costs[0][1]
-        for label, micros in costs:
-            table.add_row("(a) pipeline", label, f"{micros:.1f} µs", f"{micros / cached:.2f}×",
-                          "≤ 30 µs cached" if label.endswith("cached UA") else "")  # fmt: skip
-        with postgres_database() as pg_url:
-            throughput = bench_throughput(args.seconds, workdir, pg_url, args.rounds)
-            for case in throughput:
+        databases = [("SQLite", f"sqlite:///{workdir / 'c.db'}")]
+        if pg_url:
+            databases.append(("PostgreSQL", pg_url))
+        # One step for (a), one per uvicorn run of (b), two writer runs per database for (c).
+        steps = 1 + len(throughput_runs(workdir, pg_url)) * args.rounds + 2 * len(databases)
+        with Progress(
+            TextColumn("{task.description}"), BarColumn(),
+            TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
+            console=Console(stderr=True), transient=True,
+        ) as progress:  # fmt: skip
+            task = progress.add_task("(a) pipeline cost", total=steps)
+
+            def step(label: str | None) -> None:
+                if label is None:
+                    progress.advance(task)
+                else:
+                    progress.update(task, description=label)
+
+            costs = bench_pipeline_cost(args.requests, workdir)
+            cached = costs[0][1]
+            for label, micros in costs:
+                table.add_row("(a) pipeline", label, f"{micros:.1f} µs", f"{micros / cached:.2f}×",
+                              "≤ 30 µs cached" if label.endswith("cached UA") else "")  # fmt: skip
+            progress.advance(task)
+            for case in bench_throughput(args.seconds, workdir, pg_url, args.rounds, step):
                 target = "≥ 0.80× bare" if case.label.startswith("with middleware") else ""
                 result = f"{case.rate:,.0f} req/s"
                 if case.server_cpu is not None and case.request_thread_cpu is not None:
                     result += f"\n{case.server_cpu:.0f} µs CPU ({case.request_thread_cpu:.0f})"
                 table.add_row("(b) uvicorn", case.label, result, _paired(case.ratios), target)
-            targets = [("SQLite", f"sqlite:///{workdir / 'c.db'}")]
-            if pg_url:
-                targets.append(("PostgreSQL", pg_url))
-            for name, url in targets:
+            for name, url in databases:
                 for burst, shape in ((4, "4 requests per session"), (1, "1 per session, worst")):
+                    progress.update(task, description=f"(c) writer: {name}, {shape}")
                     writer_rate, insert_rate = bench_writer(url, args.events, burst)
+                    progress.advance(task)
                     table.add_row("(c) writer", f"{name}, {shape}: batching writer",
                                   f"{writer_rate:,.0f} ev/s", f"{writer_rate / insert_rate:.2f}×",
                                   "≥ 20,000 ev/s" if name == "PostgreSQL" else "")  # fmt: skip
