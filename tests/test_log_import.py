@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import io
 import json
@@ -17,7 +18,7 @@ from sqlalchemy import Engine, func, select
 
 from systemprompt_analytics.cli.app import run
 from systemprompt_analytics.config import load_settings
-from systemprompt_analytics.ingest.log_formats import parse_line
+from systemprompt_analytics.ingest.log_formats import LogLineError, parse_line
 from systemprompt_analytics.ingest.log_import import (
     ImportSummary,
     import_records,
@@ -189,6 +190,34 @@ def test_rows_the_database_refuses_are_counted_in_the_summary(
     assert summary.rejected >= 1 and summary.to_dict()["rejected"] == summary.rejected
     with db_engine.connect() as conn:
         assert set(conn.execute(select(request_events.c.path)).scalars()) == {"/ok"}
+
+
+def test_a_small_writer_queue_slows_the_import_down_and_drops_nothing(
+    db_engine: Engine, database_url: str, tmp_path: Path
+) -> None:
+    # The import waits for the writer well before its queue is full, so nothing is refused
+    # (and counted as dropped, and logged as lost) only to be handed over again.
+    settings = load_settings(
+        database_url=database_url, data_dir=tmp_path / "data", writer_max_pending=1_000
+    )
+    analytics = Analytics(settings, engine=db_engine)
+    log = combined_log(3_000, seed=5)
+    parsed = []
+    for line in log.lines:
+        with contextlib.suppress(LogLineError):  # the log's few malformed lines
+            parsed.append(parse_line(line, "combined", now=NOW))
+    parsed.sort(key=lambda record: record.timestamp)
+    summary = ImportSummary()
+    try:
+        import_records(analytics, parsed, summary)
+        dropped = analytics.writer.stats.dropped
+    finally:
+        analytics.close()
+    assert dropped == 0
+    assert summary.requests == log.requests
+    with db_engine.connect() as conn:
+        stored = conn.execute(select(func.count()).select_from(request_events)).scalar()
+    assert stored == log.requests
 
 
 def _stdin(monkeypatch: pytest.MonkeyPatch, data: bytes) -> None:

@@ -23,7 +23,8 @@ from systemprompt_analytics.storage.rollups import refresh_rollups
 from systemprompt_analytics.storage.schema import sessions
 
 MALFORMED_EXAMPLES = 5
-# Keep the writer's queue from filling while a large log streams in: wait for it instead.
+# Keep the writer's queue from filling while a large log streams in: wait for it instead,
+# at this many queued items or half the queue's bound (writer_max_pending), whichever is less.
 BACKPRESSURE_PENDING = 50_000
 
 Progress = Callable[[str, int, int], None]
@@ -132,6 +133,9 @@ def import_records(
     pipeline = analytics.pipeline
     writer = analytics.start().writer
     rejected_before = writer.stats.rejected
+    # Waiting before the queue is full, not after: an item the writer refuses is counted as
+    # dropped and logged as lost, though the import would hand it over again.
+    backpressure = min(BACKPRESSURE_PENDING, max(1, writer.config.max_pending // 2))
     total = len(records)
     for index, record in enumerate(records, start=1):
         headers = {}
@@ -161,7 +165,7 @@ def import_records(
         while not pipeline.finish(context, record.status, record.response_bytes):
             writer.flush()  # the queue was full: wait for it rather than lose the line
         summary.requests += 1
-        if writer.pending > BACKPRESSURE_PENDING:
+        if writer.pending >= backpressure:
             writer.flush()
         if progress is not None and (index % 1_000 == 0 or index == total):
             progress("importing", index, total)
