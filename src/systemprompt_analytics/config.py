@@ -40,6 +40,22 @@ def _default_data_dir() -> Path:
     return Path(base) / "systemprompt-analytics"
 
 
+def _integer(default: int, low: int, high: int | None, description: str, unit: str = "") -> Any:
+    """An integer setting's field, its accepted values worded from its bounds (for errors and
+    ``sp-analytics config``), so the two cannot drift apart."""
+    if high is None:
+        accepted = f"an integer number of {unit}, at least {low}"
+    else:
+        accepted = f"an integer from {low} to {high}" + (f" ({unit})" if unit else "")
+    return Field(
+        default=default,
+        ge=low,
+        le=high,
+        description=description,
+        json_schema_extra={"accepted": accepted},
+    )
+
+
 class Settings(BaseSettings):
     """Every setting of systemprompt-analytics. See docs/configuration.md."""
 
@@ -90,44 +106,24 @@ class Settings(BaseSettings):
         description="Proxies whose X-Forwarded-For headers are believed",
         json_schema_extra={"accepted": "comma-separated IPs or CIDRs, e.g. 10.0.0.0/8,::1"},
     )
-    session_timeout_minutes: int = Field(
-        default=30,
-        ge=1,
-        le=24 * 60,
-        description="Idle minutes after which a session ends",
-        json_schema_extra={"accepted": "an integer from 1 to 1440"},
+    session_timeout_minutes: int = _integer(
+        30, 1, 24 * 60, "Idle minutes after which a session ends"
     )
-    session_max_hours: int = Field(
-        default=24,
-        ge=1,
-        le=24 * 7,
-        description="Hard cap on one session's length, in hours",
-        json_schema_extra={"accepted": "an integer from 1 to 168"},
-    )
-    writer_flush_interval_ms: int = Field(
-        default=250,
-        ge=10,
-        le=60_000,
-        description="Longest time a queued session update or event waits before it is written",
-        json_schema_extra={"accepted": "an integer from 10 to 60000 (milliseconds)"},
-    )
-    writer_batch_size: int = Field(
-        default=5_000,
-        ge=1,
-        le=100_000,
-        description="Most items written in one transaction; a full batch is written at once",
-        json_schema_extra={"accepted": "an integer from 1 to 100000"},
-    )
-    writer_max_pending: int = Field(
-        default=200_000,
-        ge=1_000,
-        le=10_000_000,
-        description=(
-            "Most items held in memory (the database unreachable); beyond, new ones are "
-            "dropped and counted"
-        ),
-        json_schema_extra={"accepted": "an integer from 1000 to 10000000"},
-    )
+    session_max_hours: int = _integer(24, 1, 24 * 7, "Hard cap on one session's length, in hours")
+    writer_flush_interval_ms: int = _integer(
+        250, 10, 60_000,
+        "Longest time a queued session update or event waits before it is written",
+        unit="milliseconds",
+    )  # fmt: skip
+    writer_batch_size: int = _integer(
+        5_000, 1, 100_000,
+        "Most items written in one transaction; a full batch is written at once",
+    )  # fmt: skip
+    writer_max_pending: int = _integer(
+        200_000, 1_000, 10_000_000,
+        "Most items held in memory (the database unreachable); beyond, new ones are dropped "
+        "and counted",
+    )  # fmt: skip
     privacy_mode: PrivacyMode = Field(
         default="off",
         description="off: store IPs; truncate: store /24 (IPv4) or /48 (IPv6); drop: store none",
@@ -153,24 +149,13 @@ class Settings(BaseSettings):
         description="Allow requests when Redis is unreachable (recorded); false refuses them",
         json_schema_extra={"accepted": "true or false"},
     )
-    throttle_cooldown_seconds: int = Field(
-        default=600,
-        ge=1,
-        description="Quiet time after which a throttled client steps down one level",
-        json_schema_extra={"accepted": "an integer number of seconds, at least 1"},
+    throttle_cooldown_seconds: int = _integer(
+        600, 1, None, "Quiet time after which a throttled client steps down one level", "seconds"
     )
-    throttle_block_seconds: int = Field(
-        default=300,
-        ge=1,
-        description="First block's length; it doubles on each repeat offence",
-        json_schema_extra={"accepted": "an integer number of seconds, at least 1"},
+    throttle_block_seconds: int = _integer(
+        300, 1, None, "First block's length; it doubles on each repeat offence", "seconds"
     )
-    throttle_block_max_seconds: int = Field(
-        default=86_400,
-        ge=1,
-        description="Longest block",
-        json_schema_extra={"accepted": "an integer number of seconds, at least 1"},
-    )
+    throttle_block_max_seconds: int = _integer(86_400, 1, None, "Longest block", "seconds")
     throttle_allow_paths: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: ["/healthz"],
         description="Paths never throttled; a trailing * makes a prefix",
