@@ -185,3 +185,13 @@ def test_check_records_and_list_shows_alerts(
     assert all(alert["state"] in ("pending", "firing") for alert in alerts)
     assert run(["anomalies", "list", *db]) == 0
     assert "Anomaly alerts" in capsys.readouterr().out
+
+
+def test_alert_subjects_are_shortened_without_losing_what_tells_them_apart() -> None:
+    from systemprompt_analytics.cli.anomalies_cmd import _short
+
+    session_id = "sess_019cc2a1b2c3" + "d4e5f6a7b8c9d0e1f2a3"
+    assert _short(f"session:{session_id}") == "session:…d0e1f2a3"  # the random tail
+    assert _short("fingerprint:" + "ab" * 32) == "fingerprint:" + "ab" * 6
+    assert _short("ip:2001:db8:85a3::8a2e:370:7334") == "ip:2001:db8:85a3::8a2e:370:7334"
+    assert _short("global") == "global"

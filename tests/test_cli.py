@@ -11,6 +11,8 @@ import pytest
 from sqlalchemy import Engine
 
 from systemprompt_analytics.cli.app import run
+from systemprompt_analytics.cli.render import session_label
+from systemprompt_analytics.ingest.identity import new_session_id
 from tests.factories import add_ai_request, add_request, add_session
 
 OVERVIEW_KEYS = {
@@ -165,6 +167,28 @@ def test_help_reflows_paragraphs_and_shows_every_character(
     assert "'Signup=event:signup[plan=pro]'" in capsys.readouterr().out
     assert run(["throttle", "reset", "--help"]) == 0
     assert "fingerprint:HASH" in capsys.readouterr().out
+
+
+def test_tables_tell_sessions_of_the_same_minute_apart(
+    db_engine: Engine,
+    database_url: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Session ids begin with their start time: the tables must show the part that differs.
+    monkeypatch.setenv("COLUMNS", "80")
+    started = datetime.now(UTC) - timedelta(minutes=2)
+    ids = [new_session_id(started.timestamp()) for _ in range(3)]
+    with db_engine.begin() as conn:
+        for session_id in ids:
+            add_session(conn, id=session_id, at=started, ended_at=None, is_bot=True,
+                        bot_reason="crawler list: Googlebot", bot_category="search")  # fmt: skip
+    db = ["--database-url", database_url]
+    for command in (["sessions", "live", "--include-bots"], ["bots", "sessions", "--since", "1d"]):
+        assert run([*command, *db]) == 0
+        table = capsys.readouterr().out
+        assert all(session_label(session_id) in table for session_id in ids), table
+        assert len({session_label(session_id) for session_id in ids}) == 3
 
 
 def test_report_commands_json_and_bad_group_by(

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from systemprompt_analytics.cli.render import session_label
 from systemprompt_analytics.ingest.identity import (
     IdentityPolicy,
     IdentityResolver,
@@ -268,3 +269,12 @@ def test_session_ids_of_one_millisecond_are_unique_and_unpredictable() -> None:
     state = resolver().resolve(cookie_value=None, fingerprint_hash="f", user_id=None, now=T0)
     assert SESSION_ID.match(state.session_id)
     assert decode(state.cookie_value or "", KEY) is not None  # the cookie accepts the id
+
+
+def test_session_labels_are_the_random_tail_and_tell_one_milliseconds_ids_apart() -> None:
+    ids = [new_session_id(T0) for _ in range(1_000)]
+    labels = {session_label(session_id) for session_id in ids}
+    assert all(label.startswith("…") and len(label) == 9 for label in labels)
+    assert len(labels) >= 999  # 32 random bits each: a repeat among 1,000 is ~1 in 8,600
+    assert {session_id[:13] for session_id in ids} == {ids[0][:13]}  # what the tables showed
+    assert session_label("sess_short") == "sess_short"  # short ids (tests, imports) stay whole

@@ -30,7 +30,13 @@ from systemprompt_analytics.cli.options import (
     JsonOption,
     LimitOption,
 )
-from systemprompt_analytics.cli.render import console, err_console, print_json, write_csv
+from systemprompt_analytics.cli.render import (
+    console,
+    err_console,
+    print_json,
+    session_label,
+    write_csv,
+)
 from systemprompt_analytics.errors import InvalidInputError
 from systemprompt_analytics.storage.repositories.anomalies import (
     StoredAlert,
@@ -328,6 +334,12 @@ def _minute(value: str | None) -> str:
 
 
 def _short(subject: str) -> str:
-    """Fingerprint subjects are long hashes: show their first 12 characters."""
+    """Fingerprint subjects are long hashes: their first 12 characters; session ids their
+    label (their first characters are the start time, shared by sessions of the same minute);
+    addresses whole."""
     kind, _, ident = subject.partition(":")
-    return f"{kind}:{ident[:12]}" if ident else subject
+    if kind == "fingerprint":
+        return f"{kind}:{ident[:12]}"
+    if kind == "session":
+        return f"{kind}:{session_label(ident)}"
+    return subject

@@ -18,7 +18,14 @@ from systemprompt_analytics.cli.options import (
     SinceOption,
     UntilOption,
 )
-from systemprompt_analytics.cli.render import console, err_console, fmt_int, print_json, write_csv
+from systemprompt_analytics.cli.render import (
+    console,
+    err_console,
+    fmt_int,
+    print_json,
+    session_label,
+    write_csv,
+)
 from systemprompt_analytics.detection.reputation import Reputation
 from systemprompt_analytics.detection.throttle import ThrottleLevel
 from systemprompt_analytics.jobs.reputation import ReputationJob
@@ -57,7 +64,7 @@ def sessions_command(
         return
     table = Table(title=f"Bot sessions ({len(rows)})")
     for column in ("Session", "Category", "Name", "Score", "Throttle", "Req", "Reason / signals"):
-        table.add_column(column, overflow="fold")
+        table.add_column(column, overflow="fold", no_wrap=column == "Session")
     for row in rows:
         signals = ", ".join(s.get("signal", "?") for s in row["signals"] or [])
         detail = row["reason"] or ""
@@ -66,7 +73,7 @@ def sessions_command(
         score = str(row["behavioral_score"])
         level = ThrottleLevel(row["throttle_level"]).label
         table.add_row(
-            row["id"][:13], str(row["category"]), row["bot_name"] or "", score, level,
+            session_label(row["id"]), str(row["category"]), row["bot_name"] or "", score, level,
             fmt_int(row["request_count"]), detail,
         )  # fmt: skip
     console.print(table)

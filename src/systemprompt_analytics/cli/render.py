@@ -17,6 +17,20 @@ console = Console()
 err_console = Console(stderr=True)
 
 
+SESSION_LABEL_CHARACTERS = 8
+
+
+def session_label(session_id: str) -> str:
+    """A session id short enough for a table column that still tells sessions apart.
+
+    Ids begin with their start time (``identity.new_session_id``), so sessions that started
+    within the same minute share their first characters; their last ones are random. The full
+    id is in ``--json`` and ``--csv``."""
+    if len(session_id) <= len("sess_") + SESSION_LABEL_CHARACTERS:
+        return session_id
+    return f"…{session_id[-SESSION_LABEL_CHARACTERS:]}"
+
+
 def print_json(data: Any) -> None:
     """Machine-readable output: plain JSON on stdout, no colour, no wrapping."""
     sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")

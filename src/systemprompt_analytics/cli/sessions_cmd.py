@@ -27,6 +27,7 @@ from systemprompt_analytics.cli.render import (
     fmt_int,
     fmt_rate,
     print_json,
+    session_label,
     write_csv,
 )
 from systemprompt_analytics.models.period import Period, resolve_period
@@ -38,6 +39,13 @@ from systemprompt_analytics.reports.sessions import (
     session_stats,
     session_trends,
 )
+
+# The live table's columns; the first two (which session, when) are never cut, the rest share
+# what a narrow terminal leaves.
+LIVE_TABLE_COLUMNS = (
+    "Session", "Last seen", "Duration", "Req", "Pages", "Landing", "Source", "Country", "Device",
+    "User",
+)  # fmt: skip
 
 app = typer.Typer(
     help="Sessions: stats against the previous period, trends, and who is on the site now.",
@@ -178,25 +186,14 @@ def live_command(
         print_json(live_json(now, rows))
         return
     table = Table(title=f"Live sessions ({len(rows)})")
-    for column in (
-        "Session",
-        "Last active",
-        "Duration",
-        "Req",
-        "Pages",
-        "Landing",
-        "Source",
-        "Country",
-        "Device",
-        "User",
-    ):
-        table.add_column(column)
+    for index, column in enumerate(LIVE_TABLE_COLUMNS):
+        table.add_column(column, no_wrap=index < 2)
     for row in rows:
         source = row["referrer_source"] or row["channel"] or "direct"
         if row["is_bot"]:
             source = f"[bot] {row['bot_name'] or ''}"
         table.add_row(
-            row["id"][:13],
+            session_label(row["id"]),
             row["last_activity_at"][11:19],
             f"{row['duration_seconds'] // 60}m",
             fmt_int(row["request_count"]),
