@@ -17,7 +17,9 @@ TOKEN = "s3cret-token-for-tests"
 
 
 def _analytics(db_engine: Engine, url: str, data_dir: Path, token: str | None) -> Analytics:
-    settings = load_settings(database_url=url, data_dir=data_dir, api_token=token)
+    settings = load_settings(
+        database_url=url, data_dir=data_dir, api_token=token, writer_max_pending=150_000
+    )
     return Analytics(settings, engine=db_engine)
 
 
@@ -57,6 +59,7 @@ def test_metrics_exposes_queue_writer_http_and_throttle_figures(base_url: str) -
     assert response.headers["content-type"].startswith("text/plain")
     metrics = _parse(response.text)
     assert metrics["sp_analytics_ingest_queue_depth"] >= 0
+    assert metrics["sp_analytics_ingest_queue_capacity"] == 150_000  # writer_max_pending
     assert metrics["sp_analytics_events_submitted_total"] >= 1
     assert metrics['sp_analytics_http_responses_total{status="202"}'] == 1
     assert metrics['sp_analytics_http_responses_total{status="200"}'] >= 1

@@ -31,6 +31,12 @@ class _AnalyticsCollector(Collector):
             "Items queued for the batching writer (including the batch being written).",
             value=writer.pending,
         )
+        yield GaugeMetricFamily(
+            "sp_analytics_ingest_queue_capacity",
+            "Items the queue holds at most (writer_max_pending); beyond, new ones are dropped. "
+            "Alert on depth / capacity.",
+            value=writer.config.max_pending,
+        )
         yield CounterMetricFamily(
             "sp_analytics_events_submitted", "Items handed to the writer.", value=stats.submitted
         )
