@@ -13,6 +13,7 @@ import argparse
 import contextlib
 import io
 import json
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -44,6 +45,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp, postgres_database() as pg_url:
         path = Path(tmp) / "access.log"
         path.write_text("\n".join(log.lines) + "\n")
+        # The CLI keeps a generated secret key in its data directory: the scratch one, not the
+        # user's (~/.local/share/systemprompt-analytics).
+        os.environ["SP_ANALYTICS_DATA_DIR"] = str(Path(tmp) / "data")
         targets = [("SQLite", f"sqlite:///{tmp}/import.db")]
         if pg_url:
             targets.append(("PostgreSQL", pg_url))
