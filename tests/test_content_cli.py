@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,11 +17,7 @@ from tests.factories import add_engagement, add_request, add_session
 
 
 @pytest.fixture(autouse=True)
-def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in list(os.environ):
-        if name.startswith("SP_ANALYTICS_") and name != "SP_ANALYTICS_REQUIRE_SERVICES":
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
+def _isolated_env(isolated_cli_env: None, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COLUMNS", "200")
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -25,11 +24,7 @@ PERIOD = Period(datetime(2026, 11, 27, tzinfo=UTC), datetime(2026, 11, 28, tzinf
 
 
 @pytest.fixture(autouse=True)
-def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in list(os.environ):
-        if name.startswith("SP_ANALYTICS_") and name != "SP_ANALYTICS_REQUIRE_SERVICES":
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
+def _isolated_env(isolated_cli_env: None, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COLUMNS", "160")
 
 
