@@ -12,7 +12,9 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from bench.spin import spin
 from systemprompt_analytics.config import load_settings
 from systemprompt_analytics.service import Analytics
 from systemprompt_analytics.web import AnalyticsMiddleware
@@ -34,11 +36,37 @@ async def items(request: Request) -> JSONResponse:
     return JSONResponse(ITEMS)
 
 
+ROUTES = [Route("/api/items", items), Route("/{path:path}", hello)]
+
+
 def _app() -> Starlette:
-    return Starlette(routes=[Route("/api/items", items), Route("/{path:path}", hello)])
+    return Starlette(routes=ROUTES)
 
 
 bare_app = _app()
+
+
+# The calibration case: a middleware that does nothing but a fixed amount of arithmetic per
+# request. Its cost on its own is measured in the bench process, so the row reads "a middleware
+# costing N µs of Python keeps this share of the bare rate": what the 80% target allows on the
+# machine at hand.
+class SpinMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            spin()
+        await self.app(scope, receive, send)
+
+
+def _spin() -> Starlette:
+    app = _app()
+    app.add_middleware(SpinMiddleware)
+    return app
+
+
+spin_app = _spin()
 
 
 def _tracked() -> Starlette:

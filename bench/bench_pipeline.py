@@ -5,7 +5,9 @@
 
 (a) pipeline cost per request — extract + classify + identify + enqueue — in µs, for a browser
     with a session cookie and a cached user agent, a cookie-less client, and an uncached
-    (never seen) user agent; target ≤ 30 µs cached.
+    (never seen) user agent; target ≤ 30 µs cached. In process, too: (b)'s bare app called
+    directly (no server), and what the whole middleware adds to it (ASGI wrapper, pipeline,
+    throttle, enqueue; no writer thread).
 (b) requests/s of a trivial Starlette endpoint under uvicorn, bare and with the middleware,
     same aiohttp load generator, same run (3 s of warm-up load not counted; --rounds rounds, the
     cases interleaved in each; the ratio is the median of each round's ratio to that round's
@@ -13,6 +15,8 @@
     200 records as JSON (a small real answer; its ratio is to its own bare run).
     A bound is measured too: the middleware with its writer thread never started (requests
     are queued, nothing is written), i.e. what the request path alone keeps of the bare rate.
+    And a calibration: a middleware that does nothing but arithmetic whose cost on its own is
+    timed here: the share of the bare rate that so many µs of Python per request keep.
 (c) batching-writer throughput (events/s) into SQLite and PostgreSQL; baseline: the same rows
     as plain multi-row INSERTs; target ≥ 20,000 events/s into PostgreSQL.
 
@@ -33,7 +37,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, MutableMapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -45,7 +49,10 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from starlette.applications import Starlette
 
+from bench.apps import ROUTES
+from bench.spin import spin
 from systemprompt_analytics.config import load_settings
 from systemprompt_analytics.detection.user_agents import load_detection_data
 from systemprompt_analytics.ingest.activity import SessionActivity
@@ -56,6 +63,7 @@ from systemprompt_analytics.storage.engine import make_engine
 from systemprompt_analytics.storage.maintenance import clear_activity
 from systemprompt_analytics.storage.migrate import current_revision, upgrade
 from systemprompt_analytics.storage.schema import request_events, sessions
+from systemprompt_analytics.web import AnalyticsMiddleware
 
 ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_ADMIN = os.environ.get(
@@ -143,6 +151,80 @@ def bench_pipeline_cost(requests: int, workdir: Path) -> list[tuple[str, float]]
     analytics.writer._queue.clear()
     analytics.close()
     return results
+
+
+def _scope(cookie: bytes | None) -> dict[str, Any]:
+    headers = [(b"host", b"127.0.0.1"), (b"user-agent", CHROME.encode()), (b"accept", b"*/*")]
+    if cookie:
+        headers.append((b"cookie", cookie))
+    return {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
+        "scheme": "http", "path": "/page/1", "raw_path": b"/page/1", "query_string": b"",
+        "root_path": "", "headers": headers, "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 8000),
+    }  # fmt: skip
+
+
+@dataclass(frozen=True)
+class InProcessCost:
+    """µs per request, each the best of 5 interleaved repetitions (the least disturbed)."""
+
+    bare_app: float  # (b)'s bare Starlette app, its ASGI call alone
+    middleware: float  # what the whole middleware adds to that call
+    spin: float  # the calibration middleware's arithmetic, on its own
+
+
+def bench_in_process(requests: int, workdir: Path) -> InProcessCost:
+    """(b)'s apps called directly (no server, no sockets), with a browser that sends its
+    session cookie; throttling on, the writer thread not running (the request path alone, as
+    (b)'s bound). The calibration's arithmetic is timed in the same repetitions, so that all
+    three are measured at the same speed of a machine whose speed drifts."""
+    settings = load_settings(database_url=f"sqlite:///{workdir / 'm.db'}", data_dir=workdir)
+    settings = settings.model_copy(update={"throttle_rate": "100000000/minute"})
+    analytics = Analytics(settings, migrate=True)
+    writer = analytics.writer
+    writer.start = lambda: writer  # type: ignore[method-assign]
+    bare, tracked = Starlette(routes=ROUTES), Starlette(routes=ROUTES)
+    tracked.add_middleware(AnalyticsMiddleware, analytics=analytics)
+    cookie: list[bytes | None] = [None]
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: MutableMapping[str, Any]) -> None:
+        for name, value in message.get("headers", ()):
+            if name == b"set-cookie":
+                cookie[0] = value.split(b";", 1)[0]
+
+    async def per_request(app: Any) -> float:
+        started = time.perf_counter()
+        for _ in range(requests):
+            await app(_scope(cookie[0]), receive, send)
+        return (time.perf_counter() - started) / requests * 1e6
+
+    def spin_per_call() -> float:
+        started = time.perf_counter()
+        for _ in range(requests):
+            spin()
+        return (time.perf_counter() - started) / requests * 1e6
+
+    async def measure() -> InProcessCost:
+        for _ in range(1_000):  # the session cookie, and warm caches
+            await tracked(_scope(cookie[0]), receive, send)
+        runs: dict[str, list[float]] = {"bare": [], "tracked": [], "spin": []}
+        for _ in range(5):
+            writer._queue.clear()
+            runs["bare"].append(await per_request(bare))
+            runs["tracked"].append(await per_request(tracked))
+            runs["spin"].append(spin_per_call())
+        best = {name: min(values) for name, values in runs.items()}
+        return InProcessCost(best["bare"], best["tracked"] - best["bare"], best["spin"])
+
+    try:
+        return asyncio.run(measure())
+    finally:
+        writer._queue.clear()
+        analytics.close()
 
 
 # -- (b) uvicorn throughput --------------------------------------------------------------------
@@ -242,6 +324,10 @@ async def _load(
 WRITER_OFF = "bound: middleware, SQLite, writer thread not running"
 
 
+def calibration_label(micros: float) -> str:
+    return f"calibration: a middleware that only computes ({micros:.1f} µs on its own)"
+
+
 @dataclass(frozen=True)
 class ThroughputCase:
     label: str
@@ -259,8 +345,10 @@ def _median_or_none(values: list[float]) -> float | None:
 ThroughputRun = tuple[str, str, dict[str, str], str | None, str]
 
 
-def throughput_runs(workdir: Path, postgres_url: str | None) -> list[ThroughputRun]:
-    """(b)'s cases, each run once per round."""
+def throughput_runs(
+    workdir: Path, postgres_url: str | None, spin_cost: float = 0.0
+) -> list[ThroughputRun]:
+    """(b)'s cases, each run once per round (``spin_cost``: the calibration's µs, its label)."""
     sqlite_on = {"SP_BENCH_DATABASE_URL": f"sqlite:///{workdir / 'b.db'}"}
     runs: list[ThroughputRun] = [
         ("bare endpoint", "bench.apps:bare_app", {}, None, "bare endpoint"),
@@ -271,6 +359,7 @@ def throughput_runs(workdir: Path, postgres_url: str | None) -> list[ThroughputR
         (WRITER_OFF, "bench.apps:tracked_app",
          {"SP_BENCH_DATABASE_URL": f"sqlite:///{workdir / 'b1.db'}", "SP_BENCH_WRITER_OFF": "1"},
          None, "bare endpoint"),
+        (calibration_label(spin_cost), "bench.apps:spin_app", {}, None, "bare endpoint"),
     ]  # fmt: skip
     if postgres_url:
         runs.append(
@@ -292,13 +381,14 @@ def bench_throughput(
     postgres_url: str | None,
     rounds: int,
     step: Callable[[str | None], None] = lambda label: None,
+    spin_cost: float = 0.0,
 ) -> list[ThroughputCase]:
     """Each case's median requests/s over ``rounds`` rounds, and its ratios to the bare
     endpoint *of the same round*. The cases are interleaved in each round, and a ratio is taken
     within a round, so that a slow spell of the machine (which moves a whole round by ±10% on a
     shared 2-core machine) does not fall on one case alone nor on the comparison.
     ``step`` is told each run's label before it starts and None when it is over."""
-    runs = throughput_runs(workdir, postgres_url)
+    runs = throughput_runs(workdir, postgres_url, spin_cost)
     rates: dict[str, list[float]] = {label: [] for label, *_ in runs}
     cpu: dict[str, list[tuple[float, float]]] = {label: [] for label, *_ in runs}
     for round_number in range(1, rounds + 1):
@@ -442,8 +532,20 @@ def main() -> None:
             for label, micros in costs:
                 table.add_row("(a) pipeline", label, f"{micros:.1f} µs", f"{micros / cached:.2f}×",
                               "≤ 30 µs cached" if label.endswith("cached UA") else "")  # fmt: skip
+            in_process = bench_in_process(args.requests, workdir)
+            bare_call = in_process.bare_app
+            for label, micros in (
+                ("(b)'s bare app, its ASGI call alone", bare_call),
+                ("what the whole middleware adds (throttling on, no writer)",
+                 in_process.middleware),
+                ("calibration middleware's arithmetic", in_process.spin),
+            ):  # fmt: skip
+                table.add_row("(a) in process", label, f"{micros:.1f} µs",
+                              f"{micros / bare_call:.2f}× bare app", "")  # fmt: skip
             progress.advance(task)
-            for case in bench_throughput(args.seconds, workdir, pg_url, args.rounds, step):
+            spin_cost = in_process.spin
+            cases = bench_throughput(args.seconds, workdir, pg_url, args.rounds, step, spin_cost)
+            for case in cases:
                 target = "≥ 0.80× bare" if case.label.startswith("with middleware") else ""
                 result = f"{case.rate:,.0f} req/s"
                 if case.server_cpu is not None and case.request_thread_cpu is not None:
@@ -466,7 +568,9 @@ def main() -> None:
         "round in brackets; the JSON endpoint against the bare JSON endpoint); result: the "
         "median rate, and the server's median CPU time per request (its request thread's in "
         "brackets) where /proc tells it. The bound runs the middleware with requests queued "
-        "but no writer thread taking them: what the request path alone keeps. "
+        "but no writer thread taking them: what the request path alone keeps. The calibration "
+        "runs a middleware that does nothing but arithmetic, timed on its own in this process: "
+        "the share of the bare rate that so much Python per request keeps on this machine. "
         "(c) ratio: the writer (session merge + COPY/executemany) against plain INSERTs of the "
         "events alone."
     )

@@ -626,8 +626,8 @@ def _write_platform(
             sink.add(schema.conversation_messages, (counters.next_id("msg"), conversation_id,
                                                     role, _ts(when),
                                                     int(_lognormal(rng, 180, 0.9))))  # fmt: skip
-        agent = task_ids[0][1] if task_ids and rng.random() < 0.3 else None
-        sink.add(schema.conversations, (conversation_id, user, sid, agent,
+        conversation_agent = task_ids[0][1] if task_ids and rng.random() < 0.3 else None
+        sink.add(schema.conversations, (conversation_id, user, sid, conversation_agent,
                                         f"Conversation {conversation_id[-6:]}", _ts(begun),
                                         _ts(when), length))  # fmt: skip
         conversation_ids.append(conversation_id)

@@ -9,7 +9,7 @@ and writes in large chunks, one transaction per chunk.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -57,7 +57,7 @@ def _sqlite_converter(column_type: Any) -> Converter | None:
 
 
 class _Buffered:
-    def __init__(self, columns: dict[str, Sequence[str]]) -> None:
+    def __init__(self, columns: Mapping[str, Sequence[str]]) -> None:
         self.columns = columns
         self.buffers: dict[str, list[Any]] = {}
         self.counts: dict[str, int] = {}
@@ -86,7 +86,7 @@ class _Buffered:
 class PostgresSink(_Buffered):
     """COPY in text format on one psycopg connection (autocommit: each COPY commits)."""
 
-    def __init__(self, connection: Any, columns: dict[str, Sequence[str]]) -> None:
+    def __init__(self, connection: Any, columns: Mapping[str, Sequence[str]]) -> None:
         super().__init__(columns)
         self.connection = connection
         self.converters = {
@@ -111,7 +111,9 @@ class PostgresSink(_Buffered):
 class SqliteSink(_Buffered):
     """``executemany`` on a raw sqlite3 connection, one transaction per chunk."""
 
-    def __init__(self, connection: sqlite3.Connection, columns: dict[str, Sequence[str]]) -> None:
+    def __init__(
+        self, connection: sqlite3.Connection, columns: Mapping[str, Sequence[str]]
+    ) -> None:
         super().__init__(columns)
         self.connection = connection
         self.plans = {
