@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from bench.anomaly_suite import LabelledSeries, Scorecard, evaluate, request_counts, suite
+from bench.help_format import HELP_FORMAT
 from systemprompt_analytics.anomaly.backtest import backtest, parse_series
 from systemprompt_analytics.anomaly.detector import RobustDetector
 from systemprompt_analytics.anomaly.registry import StreamingDetector
@@ -100,9 +101,13 @@ def throughput(points: int) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n", 1)[0])
-    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
-    parser.add_argument("--points", type=int, default=20_000)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=HELP_FORMAT)
+    parser.add_argument(
+        "--seeds", type=int, nargs="+", default=[1, 2, 3], help="seeds of the labelled suite"
+    )
+    parser.add_argument(
+        "--points", type=int, default=20_000, help="length of the throughput series"
+    )
     args = parser.parse_args(argv)
     quality(args.seeds)
     throughput(args.points)

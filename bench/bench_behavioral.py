@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 from tests.test_personas import DAY, GROUPS, session
 
+from bench.help_format import HELP_FORMAT
 from systemprompt_analytics.detection.behavioral import (
     BehavioralBotDetector,
     BehavioralConfig,
@@ -43,9 +44,9 @@ def _rate(detector: BehavioralBotDetector, sessions: Sequence[SessionEvidence]) 
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--sessions", type=int, default=20_000)
-    parser.add_argument("--seed", type=int, default=7)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=HELP_FORMAT)
+    parser.add_argument("--sessions", type=int, default=20_000, help="simulated sessions to score")
+    parser.add_argument("--seed", type=int, default=7, help="seed of the simulated personas")
     args = parser.parse_args(argv)
 
     default = BehavioralBotDetector()

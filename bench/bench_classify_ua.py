@@ -21,6 +21,7 @@ import random
 import time
 from pathlib import Path
 
+from bench.help_format import HELP_FORMAT
 from systemprompt_analytics.cli.classify_ua_cmd import classify_stream, clear_caches
 from systemprompt_analytics.detection.user_agents import load_detection_data
 
@@ -133,9 +134,9 @@ def _run(payload: bytes) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--lines", type=int, default=100_000)
-    parser.add_argument("--seed", type=int, default=7)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=HELP_FORMAT)
+    parser.add_argument("--lines", type=int, default=100_000, help="user agents to classify")
+    parser.add_argument("--seed", type=int, default=7, help="seed of the generated input")
     parser.add_argument("--write", type=Path, help="also save the generated input here")
     args = parser.parse_args()
 

@@ -35,6 +35,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bench.bench_pipeline import CHROME, ROOT, _free_port
+from bench.help_format import HELP_FORMAT
 
 console = Console()
 # A session cookie as the tracked app sends it, for the bare endpoint's second row: the cost of
@@ -110,8 +111,10 @@ def measure(app: str, requests: int, cookie: str | None, env: dict[str, str]) ->
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--requests", type=int, default=1_000)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=HELP_FORMAT)
+    parser.add_argument(
+        "--requests", type=int, default=1_000, help="counted requests per app, after the warm-up"
+    )
     args = parser.parse_args()
     if shutil.which("valgrind") is None or shutil.which("callgrind_control") is None:
         console.print("[red]valgrind is not installed (Debian: apt-get install valgrind)[/]")

@@ -52,6 +52,7 @@ from sqlalchemy.engine import make_url
 from starlette.applications import Starlette
 
 from bench.apps import ROUTES
+from bench.help_format import HELP_FORMAT
 from bench.spin import spin
 from systemprompt_analytics.config import load_settings
 from systemprompt_analytics.detection.user_agents import load_detection_data
@@ -492,10 +493,16 @@ def _paired(ratios: list[float]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--requests", type=int, default=20_000)
-    parser.add_argument("--seconds", type=float, default=8.0)
-    parser.add_argument("--events", type=int, default=100_000)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=HELP_FORMAT)
+    parser.add_argument(
+        "--requests", type=int, default=20_000, help="(a): requests per timed repetition"
+    )
+    parser.add_argument(
+        "--seconds", type=float, default=8.0, help="(b): seconds of counted load per uvicorn run"
+    )
+    parser.add_argument(
+        "--events", type=int, default=100_000, help="(c): events written per database and shape"
+    )
     parser.add_argument(
         "--rounds",
         type=int,

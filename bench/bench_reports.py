@@ -39,6 +39,7 @@ from sqlalchemy import Engine, create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from bench.bench_pipeline import POSTGRES_ADMIN
+from bench.help_format import HELP_FORMAT
 from bench.report_cases import CASES, Context
 from bench.report_dataset import COLUMNS, END, FUNNEL_STEPS, DatasetSize, generate
 from bench.report_sinks import PostgresSink, SqliteSink
@@ -328,15 +329,15 @@ def render(runs: list[DatabaseRun], runs_per_report: int, load_before: str) -> N
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=HELP_FORMAT)
     parser.add_argument("--sessions", type=int, help="sessions to generate (sets --scale)")
     parser.add_argument("--scale", type=float, default=1.0, help="1.0 = 1,000,000 sessions")
-    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=5, help="timed runs of each report")
     parser.add_argument("--sqlite", action="store_true", help="also time SQLite")
     parser.add_argument("--sqlite-scale", type=float, help="scale of the SQLite dataset")
     parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
     parser.add_argument("--only", type=re.compile, help="time only reports matching this")
-    parser.add_argument("--seed", type=int, default=6)
+    parser.add_argument("--seed", type=int, default=6, help="seed of the generated dataset")
     parser.add_argument("--keep", action="store_true", help="keep the generated databases")
     parser.add_argument("--database-url", help="time this existing benchmark database")
     parser.add_argument("--rebuild", action="store_true", help="with --database-url: rebuild "
