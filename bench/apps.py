@@ -15,7 +15,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bench.spin import spin
-from systemprompt_analytics.config import load_settings
+from systemprompt_analytics.config import Settings, load_settings
 from systemprompt_analytics.service import Analytics
 from systemprompt_analytics.web import AnalyticsMiddleware
 
@@ -69,24 +69,39 @@ def _spin() -> Starlette:
 spin_app = _spin()
 
 
-def _tracked() -> Starlette:
+def bench_analytics(settings: Settings, *, writer_thread: bool = True) -> Analytics:
+    """An ``Analytics`` for the benchmarks' tracked app.
+
+    The load generator sends one rate-unlimited stream from one address: the limit is lifted
+    (unless ``SP_ANALYTICS_THROTTLE_RATE`` sets one) so every request does the full work (a 429
+    would be cheaper than a real answer). ``writer_thread=False`` is a bound, not a
+    configuration: requests are queued as usual but no writer thread takes them (a bench's
+    few seconds stay under the queue's bound), so a run shows what the request path alone
+    costs. Not for anything but the benchmarks."""
+    if "SP_ANALYTICS_THROTTLE_RATE" not in os.environ:
+        settings = settings.model_copy(update={"throttle_rate": "100000000/minute"})
+    analytics = Analytics(settings, migrate=True)
+    if not writer_thread:
+        writer = analytics.writer
+        writer.start = lambda: writer  # type: ignore[method-assign]
+    return analytics
+
+
+def tracked(analytics: Analytics) -> Starlette:
+    """(b)'s app with the middleware."""
     app = _app()
-    url = os.environ.get("SP_BENCH_DATABASE_URL")
-    if url:
-        settings = load_settings(database_url=url)  # other settings from SP_ANALYTICS_*
-        # The load generator sends one rate-unlimited stream from one address: lift the limit
-        # so every request does the full work (a 429 would be cheaper than a real answer).
-        if "SP_ANALYTICS_THROTTLE_RATE" not in os.environ:
-            settings = settings.model_copy(update={"throttle_rate": "100000000/minute"})
-        analytics = Analytics(settings, migrate=True)
-        if os.environ.get("SP_BENCH_WRITER_OFF"):
-            # A bound, not a configuration: the requests are queued as usual but no writer
-            # thread takes them (the bench's few seconds stay under the queue's bound), so the
-            # run shows what the request path alone costs. Not for anything but this bench.
-            writer = analytics.writer
-            writer.start = lambda: writer  # type: ignore[method-assign]
-        app.add_middleware(AnalyticsMiddleware, analytics=analytics)
+    app.add_middleware(AnalyticsMiddleware, analytics=analytics)
     return app
+
+
+def _tracked() -> Starlette:
+    url = os.environ.get("SP_BENCH_DATABASE_URL")
+    if not url:
+        return _app()
+    settings = load_settings(database_url=url)  # other settings from SP_ANALYTICS_*
+    return tracked(
+        bench_analytics(settings, writer_thread=not os.environ.get("SP_BENCH_WRITER_OFF"))
+    )
 
 
 tracked_app = _tracked()

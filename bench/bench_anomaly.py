@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from bench.anomaly_suite import LabelledSeries, Scorecard, evaluate, request_counts, suite
-from bench.help_format import HELP_FORMAT
+from bench.help_format import HelpFormat
 from systemprompt_analytics.anomaly.backtest import backtest, parse_series
 from systemprompt_analytics.anomaly.detector import RobustDetector
 from systemprompt_analytics.anomaly.registry import StreamingDetector
@@ -101,7 +101,7 @@ def throughput(points: int) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=HELP_FORMAT)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=HelpFormat)
     parser.add_argument(
         "--seeds", type=int, nargs="+", default=[1, 2, 3], help="seeds of the labelled suite"
     )

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 from tests.test_personas import DAY, GROUPS, session
 
-from bench.help_format import HELP_FORMAT
+from bench.help_format import HelpFormat
 from systemprompt_analytics.detection.behavioral import (
     BehavioralBotDetector,
     BehavioralConfig,
@@ -44,7 +44,7 @@ def _rate(detector: BehavioralBotDetector, sessions: Sequence[SessionEvidence]) 
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=HELP_FORMAT)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=HelpFormat)
     parser.add_argument("--sessions", type=int, default=20_000, help="simulated sessions to score")
     parser.add_argument("--seed", type=int, default=7, help="seed of the simulated personas")
     args = parser.parse_args(argv)

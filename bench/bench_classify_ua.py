@@ -21,7 +21,7 @@ import random
 import time
 from pathlib import Path
 
-from bench.help_format import HELP_FORMAT
+from bench.help_format import HelpFormat
 from systemprompt_analytics.cli.classify_ua_cmd import classify_stream, clear_caches
 from systemprompt_analytics.detection.user_agents import load_detection_data
 
@@ -134,7 +134,7 @@ def _run(payload: bytes) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=HELP_FORMAT)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=HelpFormat)
     parser.add_argument("--lines", type=int, default=100_000, help="user agents to classify")
     parser.add_argument("--seed", type=int, default=7, help="seed of the generated input")
     parser.add_argument("--write", type=Path, help="also save the generated input here")

@@ -26,7 +26,7 @@ from rich.table import Table
 from sqlalchemy import func, select
 
 from bench.bench_pipeline import postgres_database, uvicorn_process
-from bench.help_format import HELP_FORMAT
+from bench.help_format import HelpFormat
 from systemprompt_analytics.storage.engine import make_engine
 from systemprompt_analytics.storage.schema import client_events, engagement_events
 
@@ -89,7 +89,7 @@ def _stored(url: str) -> int:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=HELP_FORMAT)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=HelpFormat)
     parser.add_argument("--seconds", type=float, default=10.0, help="seconds of load per run")
     parser.add_argument("--connections", type=int, default=16, help="concurrent clients")
     parser.add_argument("--batch", type=int, default=50, help="events per posted batch")

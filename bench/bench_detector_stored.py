@@ -20,7 +20,7 @@ from rich.table import Table
 from sqlalchemy import select
 
 from bench.bench_pipeline import postgres_database
-from bench.help_format import HELP_FORMAT
+from bench.help_format import HelpFormat
 from systemprompt_analytics.demo.generator import generate_demo
 from systemprompt_analytics.jobs.behavioral import BehavioralScoring
 from systemprompt_analytics.storage.engine import make_engine
@@ -54,7 +54,7 @@ def measure(url: str, count: int) -> tuple[int, float, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=HELP_FORMAT)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=HelpFormat)
     parser.add_argument("--sessions", type=int, default=10_000, help="demo sessions to score")
     args = parser.parse_args()
     table = Table(title="Bot detection from stored data")

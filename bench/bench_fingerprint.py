@@ -22,7 +22,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bench.bench_classify_ua import POPULAR, _long_tail
-from bench.help_format import HELP_FORMAT
+from bench.help_format import HelpFormat
 from systemprompt_analytics.ingest.fingerprint import (
     derive_fingerprint_key,
     fingerprint,
@@ -80,7 +80,7 @@ def collisions(keys: list[str]) -> tuple[float, int, int]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=HELP_FORMAT)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=HelpFormat)
     parser.add_argument("--visitors", type=int, default=100_000, help="synthetic visitors")
     parser.add_argument("--seed", type=int, default=11, help="seed of the population")
     args = parser.parse_args()

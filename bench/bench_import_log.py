@@ -23,12 +23,12 @@ from rich.table import Table
 from tests.logsynth import combined_log
 
 from bench.bench_pipeline import postgres_database
-from bench.help_format import HELP_FORMAT
+from bench.help_format import HelpFormat
 from systemprompt_analytics.cli.app import run
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=HELP_FORMAT)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=HelpFormat)
     parser.add_argument("--lines", type=int, default=100_000, help="lines of the generated log")
     args = parser.parse_args()
     log = combined_log(args.lines, seed=5)

@@ -35,7 +35,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bench.bench_pipeline import CHROME, ROOT, _free_port
-from bench.help_format import HELP_FORMAT
+from bench.help_format import HelpFormat
 
 console = Console()
 # A session cookie as the tracked app sends it, for the bare endpoint's second row: the cost of
@@ -111,7 +111,7 @@ def measure(app: str, requests: int, cookie: str | None, env: dict[str, str]) ->
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=HELP_FORMAT)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=HelpFormat)
     parser.add_argument(
         "--requests", type=int, default=1_000, help="counted requests per app, after the warm-up"
     )

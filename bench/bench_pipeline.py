@@ -51,8 +51,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from starlette.applications import Starlette
 
-from bench.apps import ROUTES
-from bench.help_format import HELP_FORMAT
+from bench.apps import ROUTES, bench_analytics, tracked
+from bench.help_format import HelpFormat
 from bench.spin import spin
 from systemprompt_analytics.config import load_settings
 from systemprompt_analytics.detection.user_agents import load_detection_data
@@ -64,7 +64,6 @@ from systemprompt_analytics.storage.engine import make_engine
 from systemprompt_analytics.storage.maintenance import clear_activity
 from systemprompt_analytics.storage.migrate import current_revision, upgrade
 from systemprompt_analytics.storage.schema import request_events, sessions
-from systemprompt_analytics.web import AnalyticsMiddleware
 
 ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_ADMIN = os.environ.get(
@@ -181,12 +180,9 @@ def bench_in_process(requests: int, workdir: Path) -> InProcessCost:
     (b)'s bound). The calibration's arithmetic is timed in the same repetitions, so that all
     three are measured at the same speed of a machine whose speed drifts."""
     settings = load_settings(database_url=f"sqlite:///{workdir / 'm.db'}", data_dir=workdir)
-    settings = settings.model_copy(update={"throttle_rate": "100000000/minute"})
-    analytics = Analytics(settings, migrate=True)
+    analytics = bench_analytics(settings, writer_thread=False)
     writer = analytics.writer
-    writer.start = lambda: writer  # type: ignore[method-assign]
-    bare, tracked = Starlette(routes=ROUTES), Starlette(routes=ROUTES)
-    tracked.add_middleware(AnalyticsMiddleware, analytics=analytics)
+    bare, tracked_app = Starlette(routes=ROUTES), tracked(analytics)
     cookie: list[bytes | None] = [None]
 
     async def receive() -> dict[str, Any]:
@@ -211,12 +207,12 @@ def bench_in_process(requests: int, workdir: Path) -> InProcessCost:
 
     async def measure() -> InProcessCost:
         for _ in range(1_000):  # the session cookie, and warm caches
-            await tracked(_scope(cookie[0]), receive, send)
+            await tracked_app(_scope(cookie[0]), receive, send)
         runs: dict[str, list[float]] = {"bare": [], "tracked": [], "spin": []}
         for _ in range(5):
             writer._queue.clear()
             runs["bare"].append(await per_request(bare))
-            runs["tracked"].append(await per_request(tracked))
+            runs["tracked"].append(await per_request(tracked_app))
             runs["spin"].append(spin_per_call())
         best = {name: min(values) for name, values in runs.items()}
         return InProcessCost(best["bare"], best["tracked"] - best["bare"], best["spin"])
@@ -493,7 +489,7 @@ def _paired(ratios: list[float]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=HELP_FORMAT)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=HelpFormat)
     parser.add_argument(
         "--requests", type=int, default=20_000, help="(a): requests per timed repetition"
     )

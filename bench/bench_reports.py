@@ -39,7 +39,7 @@ from sqlalchemy import Engine, create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from bench.bench_pipeline import POSTGRES_ADMIN
-from bench.help_format import HELP_FORMAT
+from bench.help_format import HelpFormat
 from bench.report_cases import CASES, Context
 from bench.report_dataset import COLUMNS, END, FUNNEL_STEPS, DatasetSize, generate
 from bench.report_sinks import PostgresSink, SqliteSink
@@ -329,7 +329,7 @@ def render(runs: list[DatabaseRun], runs_per_report: int, load_before: str) -> N
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=HELP_FORMAT)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=HelpFormat)
     parser.add_argument("--sessions", type=int, help="sessions to generate (sets --scale)")
     parser.add_argument("--scale", type=float, default=1.0, help="1.0 = 1,000,000 sessions")
     parser.add_argument("--runs", type=int, default=5, help="timed runs of each report")

@@ -24,7 +24,7 @@ from limits.strategies import SlidingWindowCounterRateLimiter
 from rich.console import Console
 from rich.table import Table
 
-from bench.help_format import HELP_FORMAT
+from bench.help_format import HelpFormat
 from systemprompt_analytics.throttle import ThrottleConfig, ThrottleKeys, ThrottleService
 
 RATE = "100000000/minute"
@@ -73,7 +73,7 @@ def delete_prefix(url: str, prefix: str) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=HELP_FORMAT)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=HelpFormat)
     parser.add_argument(
         "--iterations", type=int, default=20_000, help="checks per round (a quarter on Redis)"
     )

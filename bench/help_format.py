@@ -5,5 +5,5 @@ from __future__ import annotations
 import argparse
 
 
-class HELP_FORMAT(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):  # noqa: N801
+class HelpFormat(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
     """The docstring as written (its usage lines and tables), defaults after each option."""

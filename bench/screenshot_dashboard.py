@@ -24,7 +24,7 @@ from pathlib import Path
 
 import uvicorn
 
-from bench.help_format import HELP_FORMAT
+from bench.help_format import HelpFormat
 from systemprompt_analytics.config import load_settings
 from systemprompt_analytics.demo.generator import generate_demo
 from systemprompt_analytics.service import Analytics
@@ -99,7 +99,7 @@ def screenshot(base: str, output: Path, args: argparse.Namespace) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=HELP_FORMAT)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=HelpFormat)
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "dashboard.png")
     parser.add_argument("--database-url", help="a database that already holds (demo) data")
     parser.add_argument("--range", default="7d", choices=("24h", "7d", "30d"))

@@ -44,7 +44,7 @@ def _integer(default: int, low: int, high: int | None, description: str, unit: s
     """An integer setting's field, its accepted values worded from its bounds (for errors and
     ``sp-analytics config``), so the two cannot drift apart."""
     if high is None:
-        accepted = f"an integer number of {unit}, at least {low}"
+        accepted = f"an integer{f' number of {unit}' if unit else ''}, at least {low}"
     else:
         accepted = f"an integer from {low} to {high}" + (f" ({unit})" if unit else "")
     return Field(
